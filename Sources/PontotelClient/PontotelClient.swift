@@ -1,0 +1,1 @@
+// PontotelClient: see issue 3.

@@ -1,0 +1,93 @@
+/// How an option takes its value.
+enum OptionKind {
+    /// `--flag`, no value.
+    case flag
+    /// `--name value` or `--name=value`; given twice, the last wins.
+    case value
+    /// `--name value`, repeatable; every value is kept in order.
+    case repeated
+}
+
+/// The options and positional arguments one command accepts.
+struct CommandSpec {
+    var usage: String
+    var options: [String: OptionKind]
+    /// Short aliases: `-X` for `--method`.
+    var aliases: [String: String] = [:]
+    /// Most positional arguments allowed (before `--`).
+    var maxPositionals = 0
+    /// Everything after `--` is kept verbatim (for `exec`).
+    var acceptsTrailing = false
+}
+
+/// Parsed command-line arguments of one command.
+struct ParsedArguments {
+    var values: [String: [String]] = [:]
+    var flags: Set<String> = []
+    var positionals: [String] = []
+    var trailing: [String] = []
+
+    func value(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+}
+
+/// Parses `arguments` against `spec`: `--name value`, `--name=value`, short aliases, `--`.
+/// Unknown options, missing values and extra positionals are usage errors (exit 64).
+func parseArguments(_ arguments: [String], spec: CommandSpec) throws(CommandFailure) -> ParsedArguments {
+    var parsed = ParsedArguments()
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        index += 1
+        if argument == "--" {
+            guard spec.acceptsTrailing else {
+                parsed.positionals.append(contentsOf: arguments[index...])
+                break
+            }
+            parsed.trailing = Array(arguments[index...])
+            break
+        }
+        if argument == "-h" || argument == "--help" {
+            parsed.flags.insert("help")
+            continue
+        }
+        guard argument.hasPrefix("-"), argument != "-" else {
+            parsed.positionals.append(argument)
+            continue
+        }
+        var name = argument
+        var inlineValue: String?
+        if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+            name = String(argument[..<equals])
+            inlineValue = String(argument[argument.index(after: equals)...])
+        }
+        if let long = spec.aliases[name] { name = long }
+        let key = String(name.drop(while: { $0 == "-" }))
+        guard name.hasPrefix("--"), let kind = spec.options[key] else {
+            throw .usage(
+                "unknown option \(name.hasPrefix("-") ? name : argument)",
+                fix: "see `\(spec.usage.split(separator: " ").prefix(3).joined(separator: " ")) --help`")
+        }
+        switch kind {
+        case .flag:
+            if inlineValue != nil { throw .usage("--\(key) takes no value") }
+            parsed.flags.insert(key)
+        case .value, .repeated:
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else {
+                guard index < arguments.count else { throw .usage("--\(key) needs a value") }
+                value = arguments[index]
+                index += 1
+            }
+            if kind == .value { parsed.values[key] = [value] } else { parsed.values[key, default: []].append(value) }
+        }
+    }
+    if parsed.positionals.count > spec.maxPositionals && !parsed.flags.contains("help") {
+        let extra = parsed.positionals[spec.maxPositionals]
+        throw .usage("unexpected argument \"\(extra)\"", fix: "usage: \(spec.usage)")
+    }
+    return parsed
+}

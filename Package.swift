@@ -17,8 +17,16 @@ let package = Package(
         .target(name: "PontotelCredentials", dependencies: ["CLibSecret"]),
         .target(name: "PontotelClient", dependencies: ["PontotelCredentials"]),
         .executableTarget(name: "pontotel", dependencies: ["PontotelCredentials", "PontotelClient"]),
-        .testTarget(name: "PontotelCredentialsTests", dependencies: ["PontotelCredentials"]),
-        .testTarget(name: "PontotelClientTests", dependencies: ["PontotelClient", "PontotelCredentials"]),
-        .testTarget(name: "PontotelCLITests", dependencies: ["PontotelCredentials"]),
+        // Launchers for the real things tests use: private D-Bus + gnome-keyring, processes.
+        .target(
+            name: "PontotelTestSupport", dependencies: ["PontotelCredentials"],
+            path: "Tests/PontotelTestSupport"),
+        .testTarget(
+            name: "PontotelCredentialsTests", dependencies: ["PontotelCredentials", "PontotelTestSupport"]),
+        .testTarget(
+            name: "PontotelClientTests",
+            dependencies: ["PontotelClient", "PontotelCredentials", "PontotelTestSupport"]),
+        .testTarget(
+            name: "PontotelCLITests", dependencies: ["PontotelCredentials", "PontotelTestSupport"]),
     ]
 )

@@ -32,6 +32,9 @@ fi
 
 # The target is usually a regular file on Debian; if it is a symlink, the bind
 # mount lands on the file it resolves to, which is what readers open anyway.
-exec unshare --mount --propagation private -- \
+# As root a mount namespace is enough; otherwise map ourselves to root in a user namespace.
+user_namespace=()
+if [ "$(id -u)" != 0 ]; then user_namespace=(--map-root-user); fi
+exec unshare "${user_namespace[@]}" --mount --propagation private -- \
     /bin/sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
     with-test-ca "$BUNDLE" "$TARGET" "$@"

@@ -74,11 +74,13 @@ public struct Credentials: Sendable {
     /// stale plaintext copy.
     public func resolve(_ environment: PontotelEnvironment) throws(CredentialError) -> ResolvedLogin {
         var warnings: [String] = []
+        var unreachableKeyring: CredentialError?
         for source in readSources {
             let stored: StoredLogin?
             do {
                 stored = try source.load(environment)
             } catch where error.code == .keyringUnavailable && settings.store == nil {
+                unreachableKeyring = error
                 continue
             }
             guard let stored else { continue }
@@ -88,7 +90,11 @@ public struct Credentials: Sendable {
             return ResolvedLogin(
                 stored: stored, source: source.kind, location: source.location, warnings: warnings)
         }
-        throw notFound(environment)
+        var error = notFound(environment)
+        if let unreachableKeyring {
+            error.message += " The keyring could not be searched: \(unreachableKeyring.message)"
+        }
+        throw error
     }
 
     /// The store writes go to, and the warnings to print. Automatic choice: the keyring when a

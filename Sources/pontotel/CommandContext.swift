@@ -58,6 +58,6 @@ struct CommandContext {
 /// Prints `usage` and returns true when `--help` was given.
 func handledHelp(_ arguments: ParsedArguments, _ usage: String) -> Bool {
     guard arguments.flag("help") else { return false }
-    Output.out(usage)
+    Output.out(usage.hasPrefix("usage") ? usage : "usage: \(usage)")
     return true
 }

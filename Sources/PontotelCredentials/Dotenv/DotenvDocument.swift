@@ -26,8 +26,10 @@ import Foundation
 ///   `value(forKey:)` passes an empty environment. Values containing `${...}` are therefore not
 ///   `isStorable(_:)`: no quoting stops python-dotenv from expanding them.
 ///
-/// **Writing** (`set`) always produces `KEY='value'` with `\` → `\\` and `'` → `\'`, which is
-/// exactly what python-dotenv 1.2's `set_key` writes and reads back unchanged.
+/// **Writing** (`set`) produces `KEY='value'` with `\` → `\\` and `'` → `\'` — exactly what
+/// python-dotenv 1.2's `set_key` writes, and what it reads back unchanged (older 1.0.x read it
+/// back too, except a value ending in a backslash). `set` re-parses its result and only keeps it
+/// if every other binding still reads the same (see `set` for the rare fallback and failure).
 /// Every other byte of the file is kept: comments, blank lines, indentation, `export`,
 /// spacing, line endings ("\r\n" files stay "\r\n"), the byte order mark, unparsable lines.
 /// (python-dotenv's own `set_key` is lossier: it drops the blank lines before the key it
@@ -124,8 +126,9 @@ public struct DotenvDocument: Sendable {
         return order.map { (key: keyText[$0]!, value: resolved[$0]!) }
     }
 
-    /// Keys in order of first appearance with their last raw value.
-    private func rawBindings() -> [(key: String, value: String?)] {
+    /// Keys in order of first appearance with their last raw value (`${...}` not expanded):
+    /// python-dotenv's `dotenv_values(interpolate=False)`.
+    func rawBindings() -> [(key: String, value: String?)] {
         var order: [DotenvInterpolation.Name] = []
         var entries: [DotenvInterpolation.Name: (key: String, value: String?)] = [:]
         for statement in statements {
@@ -152,17 +155,18 @@ public struct DotenvDocument: Sendable {
     /// would pair with the new quote and swallow the lines in between — `"double-quoted"`
     /// (`\` → `\\`, `"` → `\"`) and then the bare value are tried instead.
     ///
-    /// - Returns: `true` when the new text reads `key` as exactly `value` (as python-dotenv
-    ///   would read it, before `${...}` expansion) and every other binding as before. Always
-    ///   `true` for an `isStorable` value, except in files with unterminated quotes of both
-    ///   kinds; when `false`, the single-quoted form was written anyway.
+    /// - Returns: `true` when the value was set: the new text reads `key` as exactly `value` (as
+    ///   python-dotenv would read it, before `${...}` expansion) and every other binding as
+    ///   before. `false` — and the document is left unchanged — when no spelling of the value
+    ///   does that: values with "\r" (python-dotenv reads it as "\n"), or, in a file with
+    ///   unterminated quotes of both kinds, a value with both kinds of quotes. For an
+    ///   `isStorable` value in a file python-dotenv parses without warnings it is always `true`.
     /// - Precondition: `isValidKey(key)`; other keys would corrupt the file.
     @discardableResult
     public mutating func set(_ value: String, forKey key: String) -> Bool {
         precondition(Self.isValidKey(key), "DotenvDocument.set: not a valid dotenv key")
         let wanted = DotenvInterpolation.Name(key)
         let expectedOthers = otherBindings(excluding: wanted, in: statements)
-        var fallback: ([Unicode.Scalar], [DotenvStatement])?
         for encoded in [Self.quoted(value), Self.doubleQuoted(value), value] {
             let output = textSetting(Array(encoded.unicodeScalars), forKey: key)
             let parsed = DotenvParser.parse(output)
@@ -174,11 +178,6 @@ public struct DotenvDocument: Sendable {
                 statements = parsed
                 return true
             }
-            if fallback == nil { fallback = (output, parsed) }
-        }
-        if let (output, parsed) = fallback {
-            scalars = output
-            statements = parsed
         }
         return false
     }

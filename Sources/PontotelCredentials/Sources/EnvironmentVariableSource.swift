@@ -6,7 +6,7 @@ import Foundation
 /// their environment. The generic `PONTOTEL_USERNAME` / `PONTOTEL_PASSWORD` from Pontotel's
 /// integration guide apply to the environment named by `PONTOTEL_ENV`, or to sandbox when it is
 /// unset: never to production by accident.
-public struct EnvironmentVariableSource: CredentialStore {
+public struct EnvironmentVariableSource: CredentialStore, CustomReflectable {
     public let kind = CredentialSourceKind.environment
     public let isWritable = false
     public var location: String { "environment variables" }
@@ -51,6 +51,9 @@ public struct EnvironmentVariableSource: CredentialStore {
             .readOnlySource, "Environment variables are read-only for pontotel.",
             fix: "unset the PONTOTEL_* variables in your shell")
     }
+
+    /// Reflection shows no values: `dump()` of this source never prints a secret.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 
     private func isSet(_ name: String) -> Bool { value(name) != nil }
     private func value(_ name: String) -> String? {

@@ -10,7 +10,7 @@ enum CredentialStoreConformance {
     /// Values every store must keep byte for byte.
     static let trickyValues = [
         "plain", "with space", " leading and trailing ", "quote'single", "quote\"double", "both'\"",
-        "hash # not a comment", "#start", "a=b=c", "$HOME", "${HOME}", "$(id)", "back\\slash",
+        "hash # not a comment", "#start", "a=b=c", "$HOME", "${", "$(id)", "$ {X}", "back\\slash",
         "trailing\\", "\\\\double", "tab\there", "ção-密码-🔑", "export X=1", "`backtick`", "%s%n",
     ]
 

@@ -30,17 +30,17 @@ public struct DotenvStore: CredentialStore {
         try Self.validate(stored)
         try checkGit()
         try SecureFile.withExclusiveLock(path) { () throws(CredentialError) in
-            var document = DotenvDocument(parsing: try SecureFile.read(path) ?? Data())
+            var document = try readForRewrite()
             let keys = Keys(environment)
-            document.set(stored.login.username, forKey: keys.username)
-            document.set(stored.login.password.reveal(), forKey: keys.password)
+            try set(stored.login.username, keys.username, in: &document, field: "username")
+            try set(stored.login.password.reveal(), keys.password, in: &document, field: "password")
             if let previous = stored.previousPassword {
-                document.set(previous.reveal(), forKey: keys.previousPassword)
+                try set(previous.reveal(), keys.previousPassword, in: &document, field: "previous password")
             } else {
                 document.removeValue(forKey: keys.previousPassword)
             }
             if let changed = stored.passwordChangedAt {
-                document.set(Self.formatDate(changed), forKey: keys.changedAt)
+                try set(Self.formatDate(changed), keys.changedAt, in: &document, field: "change time")
             } else {
                 document.removeValue(forKey: keys.changedAt)
             }
@@ -52,8 +52,8 @@ public struct DotenvStore: CredentialStore {
     public func delete(_ environment: PontotelEnvironment) throws(CredentialError) -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
         return try SecureFile.withExclusiveLock(path) { () throws(CredentialError) -> Bool in
-            guard let data = try SecureFile.read(path) else { return false }
-            var document = DotenvDocument(parsing: data)
+            guard FileManager.default.fileExists(atPath: path) else { return false }
+            var document = try readForRewrite()
             let keys = Keys(environment)
             let existed = document.value(forKey: keys.username) != nil
                 || document.value(forKey: keys.password) != nil
@@ -106,9 +106,41 @@ public struct DotenvStore: CredentialStore {
         }
     }
 
-    /// Refuses values that no store can keep faithfully.
+    /// Refuses values that no store can keep faithfully, and `${NAME}` references, which
+    /// python-dotenv (1.x) expands even in single quotes, so no quoting keeps them intact.
     static func validate(_ stored: StoredLogin) throws(CredentialError) {
         try LoginValidation.check(stored)
+        let fields = [("username", stored.login.username), ("password", stored.login.password.reveal())]
+            + (stored.previousPassword.map { [("previous password", $0.reveal())] } ?? [])
+        for (field, value) in fields where !DotenvDocument.isStorable(value) {
+            throw CredentialError(
+                .invalidValue,
+                "The \(field) contains a ${NAME} reference, which dotenv readers expand, so it cannot be kept in a .env file unchanged.",
+                fix: "store it in the keyring (--store keyring), or choose a \(field) without ${...}")
+        }
+    }
+
+    /// The current file as a document, refusing to rewrite one with bytes that are not UTF-8
+    /// (rewriting would replace them and corrupt lines that are not ours).
+    private func readForRewrite() throws(CredentialError) -> DotenvDocument {
+        let document = DotenvDocument(parsing: try SecureFile.read(path) ?? Data())
+        if document.hadInvalidUTF8 {
+            throw CredentialError(
+                .fileFailure, "\(path) contains bytes that are not valid UTF-8; rewriting it could damage lines that are not pontotel's.",
+                fix: "fix the file's encoding, or choose another file with --dotenv")
+        }
+        return document
+    }
+
+    private func set(
+        _ value: String, _ key: String, in document: inout DotenvDocument, field: String
+    ) throws(CredentialError) {
+        guard document.set(value, forKey: key) else {
+            throw CredentialError(
+                .invalidValue,
+                "The \(field) cannot be written to \(path) so that it reads back unchanged (the file may have an unterminated quote).",
+                fix: "check \(path) for a broken line, or use --store keyring")
+        }
     }
 
     private func checkGit() throws(CredentialError) {

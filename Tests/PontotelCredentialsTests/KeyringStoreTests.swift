@@ -82,6 +82,46 @@ struct KeyringStoreTests {
         #expect(itemCount(search.stdout) == 1)
     }
 
+    @Test func rotationInTheKeyringKeepsTheLookupOnTheCurrentPassword() async throws {
+        let credentials = Credentials(settings: try CredentialSettings(environment: [:]), keyring: store)
+        try credentials.set(Login(username: "rot", password: Secret("old-Pass-1")), for: .sandbox)
+        try await credentials.rotate(.sandbox, to: Secret("new-Pass-2")) { _ in }
+        let lookup = try ProcessRunner.run(
+            try #require(ProcessRunner.which("secret-tool")), ["lookup", "service", "pontotel-sandbox", "username", "rot"],
+            environment: ProcessInfo.processInfo.environment)
+        #expect(lookup.stdout == "new-Pass-2")
+        let python = try ProcessRunner.run(
+            try TestHarness.python(), ["-m", "keyring", "get", "pontotel-sandbox", "rot"], environment: pythonKeyringEnvironment())
+        #expect(python.stdout == "new-Pass-2\n")
+        let search = try ProcessRunner.run(
+            try #require(ProcessRunner.which("secret-tool")), ["search", "--all", "service", "pontotel-sandbox"],
+            environment: ProcessInfo.processInfo.environment)
+        #expect(itemCount(search.stdout) == 1)
+        #expect(!search.output.contains("old-Pass-1"), "the previous password is not in any item the lookup matches")
+        #expect(try store.load(.sandbox)?.previousPassword == Secret("old-Pass-1"))
+        try credentials.rollback(.sandbox)
+        let back = try ProcessRunner.run(
+            try #require(ProcessRunner.which("secret-tool")), ["lookup", "service", "pontotel-sandbox", "username", "rot"],
+            environment: ProcessInfo.processInfo.environment)
+        #expect(back.stdout == "old-Pass-1")
+    }
+
+    @Test func tokenCacheUsesItsOwnKeyringItem() throws {
+        let settings = try CredentialSettings(environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PONTOTEL_") || $0.key.hasPrefix("PONTOTEL_TEST") })
+        let cache = SharedTokenCache(settings: settings)
+        #expect(cache.location == "keyring")
+        let key = TokenKey(environment: .sandbox, username: "tok", baseURL: "https://127.0.0.1:9/pontotel/api/v4")
+        let token = CachedToken(token: Secret("token-in-keyring"), expiresAt: Date(timeIntervalSince1970: 2_000_000_000))
+        cache.save(token, for: key)
+        #expect(cache.load(key) == token)
+        let lookup = try ProcessRunner.run(
+            try #require(ProcessRunner.which("secret-tool")), ["search", "--all", "service", "pontotel-sandbox"],
+            environment: ProcessInfo.processInfo.environment)
+        #expect(!lookup.output.contains("token-in-keyring"))
+        cache.removeAll(.sandbox)
+        #expect(cache.load(key) == nil)
+    }
+
     /// `secret-tool search` prints one `[/path]` header line per item.
     private func itemCount(_ output: String) -> Int {
         output.split(separator: "\n").filter { $0.hasPrefix("[/") }.count

@@ -1,23 +1,51 @@
 #!/usr/bin/env bash
-# Runs a command in a throwaway user session: temporary HOME and XDG directories, and a
-# gnome-keyring Secret Service unlocked with a throwaway password on the D-Bus session bus
-# that the caller started (dbus-run-session). Never touches the real user's keyring or files.
+# Runs a command in a throwaway user session: a temporary HOME and XDG directories, a private
+# D-Bus session bus without service activation (nothing can start from the real user's setup),
+# and gnome-keyring's Secret Service on it, unlocked with a throwaway password. Never touches
+# the real user's keyring or files; everything is removed afterwards.
 #   scripts/private-session.sh CMD ARGS...
 set -euo pipefail
-if [[ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
-    echo "private-session.sh: run me under dbus-run-session" >&2
-    exit 2
+here="$(cd "$(dirname "$0")" && pwd)"
+
+if [[ "${PONTOTEL_PRIVATE_SESSION_STAGE:-}" != inner ]]; then
+    session_root="$(mktemp -d /tmp/pontotel-session.XXXXXX)"
+    trap 'rm -rf "$session_root"' EXIT
+    export HOME="$session_root/home"
+    export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" \
+           XDG_CACHE_HOME="$HOME/.cache" XDG_RUNTIME_DIR="$session_root/run"
+    mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+    chmod 700 "$XDG_RUNTIME_DIR"
+    unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
+    cat > "$session_root/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=$session_root</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+    PONTOTEL_PRIVATE_SESSION_STAGE=inner dbus-run-session --config-file="$session_root/bus.conf" -- "$here/private-session.sh" "$@"
+    exit $?
 fi
-session_root="$(mktemp -d /tmp/pontotel-session.XXXXXX)"
-trap 'rm -rf "$session_root"' EXIT
-export HOME="$session_root/home"
-export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" \
-       XDG_CACHE_HOME="$HOME/.cache" XDG_RUNTIME_DIR="$session_root/run"
-mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
-unset DISPLAY WAYLAND_DISPLAY
+
+unset PONTOTEL_PRIVATE_SESSION_STAGE
 # Start the keyring and unlock (create) the login collection with a throwaway password.
-eval "$(printf 'pontotel-test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
-export GNOME_KEYRING_CONTROL
+printf 'pontotel-test-keyring' | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+keyring_pid=$!
+for _ in $(seq 100); do
+    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true && break
+    sleep 0.05
+done
 export PONTOTEL_TEST_PRIVATE_SESSION="$DBUS_SESSION_BUS_ADDRESS"
-"$@"
+status=0
+"$@" || status=$?
+kill "$keyring_pid" 2>/dev/null || true
+wait "$keyring_pid" 2>/dev/null || true
+exit $status

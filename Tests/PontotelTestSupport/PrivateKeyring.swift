@@ -87,6 +87,16 @@ public final class PrivateKeyring: @unchecked Sendable {
         try Self.waitFor(timeout: 10) { !self.nameHasOwner("org.freedesktop.secrets") }
     }
 
+    /// Freezes the Secret Service (SIGSTOP): it stays on the bus but never answers, like a
+    /// daemon stuck behind an unlock prompt nobody can see. `resumeKeyring` undoes it.
+    public func freezeKeyring() {
+        if let keyring { kill(keyring.processIdentifier, SIGSTOP) }
+    }
+
+    public func resumeKeyring() {
+        if let keyring { kill(keyring.processIdentifier, SIGCONT) }
+    }
+
     /// Locks the login collection, as a screen lock or `secret-tool lock` would.
     public func lockCollection() throws {
         let result = try gdbus([
@@ -99,7 +109,11 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     public func stop() {
-        if let keyring, keyring.isRunning { kill(keyring.processIdentifier, SIGKILL); keyring.waitUntilExit() }
+        if let keyring, keyring.isRunning {
+            kill(keyring.processIdentifier, SIGCONT)
+            kill(keyring.processIdentifier, SIGKILL)
+            keyring.waitUntilExit()
+        }
         keyring = nil
         if bus.isRunning { kill(bus.processIdentifier, SIGKILL); bus.waitUntilExit() }
         TestHarness.cleanUp(root)

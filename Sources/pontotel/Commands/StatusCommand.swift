@@ -14,7 +14,7 @@ enum StatusCommand {
         let credentials = context.credentials
         var warnings: [String] = []
 
-        let keyringProblem = credentials.keyringProblem()
+        var keyringProblem = credentials.keyringProblem()
         let dotenvPath = credentials.dotenv.path
         let dotenvExists = FileManager.default.fileExists(atPath: dotenvPath)
         let mode = (try? FileManager.default.attributesOfItem(atPath: dotenvPath))?[.posixPermissions] as? Int
@@ -46,6 +46,11 @@ enum StatusCommand {
                 warnings.append("cannot read the \(listing.environment) login from \(listing.source): \(error.message)")
             }
             logins.append(entry)
+        }
+        if keyringProblem == nil,
+            let locked = credentials.list().first(where: { $0.source == .keyring && $0.error?.code == .keyringLocked })?.error
+        {
+            keyringProblem = locked
         }
         for environment in PontotelEnvironment.allCases {
             if let names = credentials.environmentVariables.variableNames(for: environment) {

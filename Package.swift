@@ -17,6 +17,10 @@ let package = Package(
         .target(name: "PontotelCredentials", dependencies: ["CLibSecret"]),
         .target(name: "PontotelClient", dependencies: ["PontotelCredentials"]),
         .executableTarget(name: "pontotel", dependencies: ["PontotelCredentials", "PontotelClient"]),
+        // Benchmarks, run by hand with scripts/benchmark (release build); see BENCHMARKS.md.
+        .executableTarget(
+            name: "PontotelBenchmark", dependencies: ["PontotelCredentials", "PontotelClient"],
+            path: "Benchmarks/PontotelBenchmark"),
         // Launchers for the real things tests use: private D-Bus + gnome-keyring, processes.
         .target(
             name: "PontotelTestSupport", dependencies: ["PontotelCredentials"],

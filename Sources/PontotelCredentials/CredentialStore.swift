@@ -24,8 +24,16 @@ public protocol CredentialStore: Sendable, CustomStringConvertible {
     func save(_ stored: StoredLogin, for environment: PontotelEnvironment) throws(CredentialError)
     @discardableResult
     func delete(_ environment: PontotelEnvironment) throws(CredentialError) -> Bool
+
+    /// The login alone, without metadata (previous password, change time). Stores where the
+    /// metadata costs an extra round trip (the keyring) skip it; the default calls `load`.
+    func loadLogin(_ environment: PontotelEnvironment) throws(CredentialError) -> StoredLogin?
 }
 
 extension CredentialStore {
+    public func loadLogin(_ environment: PontotelEnvironment) throws(CredentialError) -> StoredLogin? {
+        try load(environment)
+    }
+
     public var description: String { "\(kind) store at \(location)" }
 }

@@ -72,13 +72,18 @@ public struct Credentials: Sendable {
     /// A keyring that is not there at all is skipped (the `.env` file is read next); a keyring
     /// that is there but locked or not answering is an error, because skipping it could pick a
     /// stale plaintext copy.
-    public func resolve(_ environment: PontotelEnvironment) throws(CredentialError) -> ResolvedLogin {
+    ///
+    /// With `includeMetadata: false` the previous password and change time may be missing, in
+    /// exchange for one keyring round trip instead of two (for callers that only need the login).
+    public func resolve(
+        _ environment: PontotelEnvironment, includeMetadata: Bool = true
+    ) throws(CredentialError) -> ResolvedLogin {
         var warnings: [String] = []
         var unreachableKeyring: CredentialError?
         for source in readSources {
             let stored: StoredLogin?
             do {
-                stored = try source.load(environment)
+                stored = try includeMetadata ? source.load(environment) : source.loadLogin(environment)
             } catch where error.code == .keyringUnavailable && settings.store == nil {
                 unreachableKeyring = error
                 continue

@@ -44,9 +44,9 @@ struct CommandContext {
 
     var environment: PontotelEnvironment { active.environment }
 
-    func resolve() throws(CommandFailure) -> ResolvedLogin {
+    func resolve(includeMetadata: Bool = true) throws(CommandFailure) -> ResolvedLogin {
         do {
-            let resolved = try credentials.resolve(environment)
+            let resolved = try credentials.resolve(environment, includeMetadata: includeMetadata)
             for warning in resolved.warnings { Output.warning(warning) }
             return resolved
         } catch {

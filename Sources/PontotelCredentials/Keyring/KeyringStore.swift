@@ -29,6 +29,15 @@ public struct KeyringStore: CredentialStore {
     }
 
     public func load(_ environment: PontotelEnvironment) throws(CredentialError) -> StoredLogin? {
+        try load(environment, withMetadata: true)
+    }
+
+    /// One D-Bus search instead of two: what `credentials get` and the API client need.
+    public func loadLogin(_ environment: PontotelEnvironment) throws(CredentialError) -> StoredLogin? {
+        try load(environment, withMetadata: false)
+    }
+
+    private func load(_ environment: PontotelEnvironment, withMetadata: Bool) throws(CredentialError) -> StoredLogin? {
         let items = try client.search(["service": environment.keyringService])
             .filter { $0.attributes["username"] != nil }
         guard !items.isEmpty else { return nil }
@@ -44,7 +53,7 @@ public struct KeyringStore: CredentialStore {
         var stored = StoredLogin(
             login: Login(username: username, password: current.secret!),
             passwordChangedAt: current.modified)
-        if let state = try loadState(environment), state.username == username {
+        if withMetadata, let state = try loadState(environment), state.username == username {
             stored.previousPassword = state.previousPassword.map(Secret.init)
             stored.passwordChangedAt = state.changedAt ?? current.modified
         }

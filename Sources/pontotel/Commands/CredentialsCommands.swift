@@ -134,7 +134,7 @@ enum CredentialsCommands {
             throw CommandFailure.usage("--field must be username or password, not \"\(field)\"")
         }
         let context = try CommandContext(arguments)
-        let resolved = try context.resolve()
+        let resolved = try context.resolve(includeMetadata: false)
         if field == "username" {
             Output.out(resolved.stored.username)
         } else {

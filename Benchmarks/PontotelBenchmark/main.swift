@@ -1,0 +1,1 @@
+print("pontotel-benchmark: see scripts/benchmark")

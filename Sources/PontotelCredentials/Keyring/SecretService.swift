@@ -29,8 +29,17 @@ struct SecretServiceClient: Sendable {
     // MARK: Operations
 
     /// Items whose attributes include all of `attributes`, in any collection, with their secrets.
+    ///
+    /// The common case (exactly one matching item, unlocked) takes the round trips
+    /// `secret-tool lookup` takes plus one property read: `SearchItems`, the item's properties,
+    /// and a lookup by its full attribute set (`SearchItems` + `GetSecrets`). libsecret's
+    /// `secret_service_search_sync` would also build an item proxy (match rules, name owner,
+    /// properties) and send an `Unlock` even for an unlocked item: about twice the messages.
+    /// Anything else (several items, a locked one) takes that general path, which can prompt.
     func search(_ attributes: [String: String]) throws(CredentialError) -> [KeyringItem] {
         try withService { service, cancellable, error in
+            if let items = searchSingleUnlocked(service, attributes, cancellable, error) { return items }
+            if error.pointee != nil { return [] }
             let table = makeAttributes(attributes)
             defer { pontotel_hash_table_unref(table) }
             let flags = SecretSearchFlags(
@@ -46,6 +55,109 @@ struct SecretServiceClient: Sendable {
             }
             return items
         }
+    }
+
+    /// The fast path of ``search(_:)``: nil when it does not apply (then `error` is unset, unless
+    /// a D-Bus call failed), else the items (none, or the single unlocked one with its secret).
+    private func searchSingleUnlocked(
+        _ service: UnsafeMutablePointer<SecretService>, _ attributes: [String: String],
+        _ cancellable: UnsafeMutablePointer<GCancellable>, _ error: ErrorOut
+    ) -> [KeyringItem]? {
+        let proxy = UnsafeMutableRawPointer(service).assumingMemoryBound(to: GDBusProxy.self)
+        var arguments: [OpaquePointer?] = [makeStringDictionary(attributes)]
+        guard
+            let reply = g_dbus_proxy_call_sync(
+                proxy, "SearchItems", g_variant_new_tuple(&arguments, 1), G_DBUS_CALL_FLAGS_NONE, -1,
+                cancellable, error)
+        else { return nil }
+        defer { g_variant_unref(reply) }
+        let unlocked = objectPaths(reply, child: 0)
+        let locked = objectPaths(reply, child: 1)
+        if unlocked.isEmpty && locked.isEmpty { return [] }
+        guard unlocked.count == 1, locked.isEmpty, let connection = g_dbus_proxy_get_connection(proxy)
+        else { return nil }
+        var getAllArguments: [OpaquePointer?] = [g_variant_new_string("org.freedesktop.Secret.Item")]
+        let replyType = g_variant_type_new("(a{sv})")
+        defer { g_variant_type_free(replyType) }
+        guard
+            let properties = g_dbus_connection_call_sync(
+                connection, g_dbus_proxy_get_name(proxy), unlocked[0], "org.freedesktop.DBus.Properties",
+                "GetAll", g_variant_new_tuple(&getAllArguments, 1), replyType, G_DBUS_CALL_FLAGS_NONE, -1,
+                cancellable, error)
+        else { return nil }
+        defer { g_variant_unref(properties) }
+        let dictionary = g_variant_get_child_value(properties, 0)!
+        defer { g_variant_unref(dictionary) }
+        let itemAttributes = stringDictionary(lookup(dictionary, "Attributes", "a{ss}"))
+        let modified = lookup(dictionary, "Modified", "t").map { value in
+            defer { g_variant_unref(value) }
+            return TimeInterval(g_variant_get_uint64(value))
+        } ?? 0
+        guard !itemAttributes.isEmpty else { return nil }
+        // A lookup by the item's full attribute set matches only that item: any match of the
+        // superset also matched the search, which found this one item alone.
+        let table = makeAttributes(itemAttributes)
+        defer { pontotel_hash_table_unref(table) }
+        guard let value = secret_service_lookup_sync(service, nil, table, cancellable, error) else {
+            return nil  // gone or changed in between: the general path sorts it out
+        }
+        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        var length: gsize = 0
+        guard let bytes = secret_value_get(value, &length) else { return nil }
+        let secret = Secret(bytes: Array(UnsafeRawBufferPointer(start: bytes, count: Int(length))))
+        return [
+            KeyringItem(
+                attributes: itemAttributes, secret: secret,
+                modified: Date(timeIntervalSince1970: modified), isLocked: false)
+        ]
+    }
+
+    /// A floating `a{ss}` GVariant.
+    private func makeStringDictionary(_ attributes: [String: String]) -> OpaquePointer {
+        let type = g_variant_type_new("a{ss}")
+        defer { g_variant_type_free(type) }
+        let builder = g_variant_builder_new(type)
+        defer { g_variant_builder_unref(builder) }
+        for (key, value) in attributes {
+            g_variant_builder_add_value(
+                builder, g_variant_new_dict_entry(g_variant_new_string(key), g_variant_new_string(value)))
+        }
+        return g_variant_builder_end(builder)
+    }
+
+    /// The object paths in child `index` (an `ao`) of `tuple`.
+    private func objectPaths(_ tuple: OpaquePointer, child index: Int) -> [String] {
+        guard let array = g_variant_get_child_value(tuple, gsize(index)) else { return [] }
+        defer { g_variant_unref(array) }
+        return (0..<g_variant_n_children(array)).map { position in
+            let element = g_variant_get_child_value(array, position)!
+            defer { g_variant_unref(element) }
+            return String(cString: g_variant_get_string(element, nil))
+        }
+    }
+
+    /// A property of an `a{sv}` dictionary, if it has the expected type (a new reference).
+    private func lookup(_ dictionary: OpaquePointer, _ key: String, _ typeString: String) -> OpaquePointer? {
+        let type = g_variant_type_new(typeString)
+        defer { g_variant_type_free(type) }
+        return g_variant_lookup_value(dictionary, key, type)
+    }
+
+    /// An `a{ss}` GVariant (consumed) as a dictionary.
+    private func stringDictionary(_ variant: OpaquePointer?) -> [String: String] {
+        guard let variant else { return [:] }
+        defer { g_variant_unref(variant) }
+        var result: [String: String] = [:]
+        for index in 0..<g_variant_n_children(variant) {
+            let entry = g_variant_get_child_value(variant, index)!
+            defer { g_variant_unref(entry) }
+            let key = g_variant_get_child_value(entry, 0)!
+            let value = g_variant_get_child_value(entry, 1)!
+            result[String(cString: g_variant_get_string(key, nil))] = String(cString: g_variant_get_string(value, nil))
+            g_variant_unref(key)
+            g_variant_unref(value)
+        }
+        return result
     }
 
     /// Creates or replaces (same attributes) an item in the default collection.

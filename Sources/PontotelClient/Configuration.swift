@@ -94,7 +94,13 @@ extension PontotelClient {
         public var clientRateLimit: ClientRateLimit?
         /// nil (the default) turns the response cache off.
         public var cache: CacheConfiguration?
-        /// Tokens shared between clients or processes; nil keeps the token in this client only.
+        /// Share the bearer token with every process of the same user, environment and base URL
+        /// (``SharedTokenCache``: a keyring item, else a 0600 file under `$XDG_RUNTIME_DIR`), so
+        /// scripts that start many processes log in once. On by default; false keeps the token
+        /// in this client only.
+        public var sharesTokens = true
+        /// The store used when ``sharesTokens`` is on; nil means a ``SharedTokenCache`` built
+        /// from ``environmentVariables``.
         public var sharedTokenStore: (any SharedTokenStore)?
         public var clock: ClientClock = .system
         public var userAgent = "pontotel-swift/0.1"

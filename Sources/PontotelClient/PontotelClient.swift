@@ -44,12 +44,20 @@ public final class PontotelClient: Sendable {
         self.transport = transport ?? URLSessionTransport(timeout: configuration.requestTimeout)
         tokens = TokenManager(
             provider: login, environment: environment, baseURL: self.baseURL,
-            store: configuration.sharedTokenStore, clock: configuration.clock,
+            store: Self.tokenStore(configuration), clock: configuration.clock,
             margin: configuration.tokenRefreshMargin)
         limiter = RateLimiter(
             clock: configuration.clock, honourHeaders: configuration.honourRateLimitHeaders,
             clientLimit: configuration.clientRateLimit)
         cache = configuration.cache.map { ResponseCache(configuration: $0, clock: configuration.clock) }
+    }
+
+    /// The shared token store the configuration asks for, if any.
+    static func tokenStore(_ configuration: Configuration) -> (any SharedTokenStore)? {
+        guard configuration.sharesTokens else { return nil }
+        if let store = configuration.sharedTokenStore { return store }
+        guard let settings = try? CredentialSettings(environment: configuration.environmentVariables) else { return nil }
+        return SharedTokenCache(settings: settings)
     }
 
     /// A client whose login is resolved (lazily) from `credentials` for `environment`.

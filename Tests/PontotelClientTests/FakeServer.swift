@@ -127,6 +127,7 @@ func makeClient(
     _ configure: (inout PontotelClient.Configuration) -> Void = { _ in }
 ) throws -> PontotelClient {
     var configuration = PontotelClient.Configuration()
+    configuration.sharesTokens = false
     configuration.environmentVariables = [:]
     configuration.retry.baseDelay = .milliseconds(10)
     configuration.retry.maxDelay = .milliseconds(50)

@@ -14,6 +14,7 @@ struct HTTPSPolicyTests {
         let error = await pontotelError { _ = try makeClient(plain, baseURL: plain.baseURL) }
         #expect(error?.code == .httpsRequired)
         var configuration = PontotelClient.Configuration()
+        configuration.sharesTokens = false
         configuration.environmentVariables = ["PONTOTEL_SANDBOX_BASE_URL": plain.baseURL.absoluteString]
         let fromVariable = await pontotelError {
             _ = try PontotelClient(

@@ -41,6 +41,7 @@ struct InMemoryTransportTests {
 
     func client(_ transport: ScriptedTransport, _ configure: (inout PontotelClient.Configuration) -> Void = { _ in }) throws -> PontotelClient {
         var configuration = PontotelClient.Configuration()
+        configuration.sharesTokens = false
         configuration.environmentVariables = [:]
         configuration.retry.baseDelay = .milliseconds(1)
         configure(&configuration)
@@ -75,7 +76,10 @@ struct InMemoryTransportTests {
             let auth = request.value(forHTTPHeaderField: "Authorization")
             return auth == "Bearer fresh-token" ? (200, [:], "{}") : (401, [:], "{}")
         }
-        let client = try client(transport) { $0.sharedTokenStore = store }
+        let client = try client(transport) {
+            $0.sharesTokens = true
+            $0.sharedTokenStore = store
+        }
         _ = try await client.send(.get, "/x/")
         #expect(transport.requests.withLock { $0.map { $0.url!.path } } == ["/pontotel/api/v4/x", "/pontotel/api/v4/login", "/pontotel/api/v4/x"])
         #expect(store.removals.withLock { $0 } == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -59,32 +60,39 @@ public final class SharedTokenCache: Sendable {
         case none
     }
 
-    private let backend: Backend
+    private let chosen: Mutex<Backend?>
+    private let keyringTimeout: Duration
     private let directory: String
 
-    /// Chooses the backend now: the keyring if it answers, files if there is no keyring, nothing
-    /// if the keyring is locked or not answering.
+    /// The keyring if it answers, files if there is no keyring, nothing if the keyring is locked
+    /// or not answering. Chosen on first use, so creating a cache costs nothing.
     public init(settings: CredentialSettings) {
         directory = settings.paths.runtimeDirectory
-        if settings.store == .dotenv {
-            backend = .files
-            return
-        }
-        let client = SecretServiceClient(timeout: settings.keyringTimeout)
-        do {
-            try client.ping()
-            backend = .keyring(client)
-        } catch where error.code == .keyringUnavailable {
-            backend = .files
-        } catch {
-            backend = .none
-        }
+        keyringTimeout = settings.keyringTimeout
+        chosen = Mutex(settings.store == .dotenv ? .files : nil)
     }
 
     /// Files only, in `directory` (for tools that do not want the keyring, and for tests).
     public init(directory: String) {
         self.directory = directory
-        backend = .files
+        keyringTimeout = .seconds(5)
+        chosen = Mutex(.files)
+    }
+
+    private var backend: Backend {
+        chosen.withLock { chosen in
+            if let chosen { return chosen }
+            let client = SecretServiceClient(timeout: keyringTimeout)
+            let backend: Backend
+            do {
+                try client.ping()
+                backend = .keyring(client)
+            } catch {
+                backend = (error as? CredentialError)?.code == .keyringUnavailable ? .files : .none
+            }
+            chosen = backend
+            return backend
+        }
     }
 
     /// Where tokens are kept, for `status`.

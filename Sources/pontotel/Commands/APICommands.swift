@@ -138,8 +138,12 @@ enum APICommands {
 
     static func makeClient(_ arguments: ParsedArguments) throws -> (CommandContext, PontotelClient, String) {
         let context = try CommandContext(arguments)
-        let resolved = try context.resolve()
-        let client = try PontotelClient(environment: context.environment, login: .fixed(resolved.login))
+        let resolved = try context.resolve(includeMetadata: false)
+        var configuration = PontotelClient.Configuration()
+        configuration.environmentVariables = context.settings.environment
+        configuration.sharedTokenStore = SharedTokenCache(settings: context.settings)
+        let client = try PontotelClient(
+            environment: context.environment, login: .fixed(resolved.login), configuration: configuration)
         return (context, client, resolved.login.username)
     }
 

@@ -76,7 +76,7 @@ enum RotationCommands {
     static func verifyLogin(_ login: Login, environment: PontotelEnvironment, settings: CredentialSettings) async throws {
         var configuration = PontotelClient.Configuration()
         configuration.environmentVariables = settings.environment
-        configuration.sharedTokenStore = nil
+        configuration.sharesTokens = false
         let client = try PontotelClient(environment: environment, login: .fixed(login), configuration: configuration)
         _ = try await client.token()
     }

@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "PontotelCredentials", targets: ["PontotelCredentials"]),
         .library(name: "PontotelClient", targets: ["PontotelClient"]),
         .executable(name: "pontotel", targets: ["pontotel"]),
+        .executable(name: "pontotel-api", targets: ["pontotel-api"]),
     ],
     targets: [
         .systemLibrary(
@@ -16,7 +17,13 @@ let package = Package(
         ),
         .target(name: "PontotelCredentials", dependencies: ["CLibSecret"]),
         .target(name: "PontotelClient", dependencies: ["PontotelCredentials"]),
-        .executableTarget(name: "pontotel", dependencies: ["PontotelCredentials", "PontotelClient"]),
+        // The command line, split so that credential commands start fast: `pontotel` links no
+        // HTTP stack (FoundationNetworking/libcurl cost ~10 ms at every start) and hands
+        // `login`, `api`, `token`, `exec` and `credentials rotate` to `pontotel-api` (exec).
+        .target(name: "PontotelCommandLine", dependencies: ["PontotelCredentials"]),
+        .executableTarget(name: "pontotel", dependencies: ["PontotelCommandLine"]),
+        .executableTarget(
+            name: "pontotel-api", dependencies: ["PontotelCommandLine", "PontotelCredentials", "PontotelClient"]),
         // Benchmarks, run by hand with scripts/benchmark (release build); see BENCHMARKS.md.
         .executableTarget(
             name: "PontotelBenchmark", dependencies: ["PontotelCredentials", "PontotelClient"],

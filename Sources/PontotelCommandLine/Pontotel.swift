@@ -2,10 +2,28 @@ import Foundation
 import PontotelCredentials
 
 /// The top-level dispatcher: picks the command, runs it, turns errors into messages and exit codes.
-enum Pontotel {
-    static let version = "0.1.0"
+/// The commands that talk to the API (`login`, `api`, `token`, `exec`, `credentials rotate`).
+/// `pontotel` runs them by handing the whole command line to `pontotel-api` (so that its own
+/// start stays free of the HTTP stack); `pontotel-api` runs them itself.
+package struct NetworkCommands: Sendable {
+    /// Runs a network command; `arguments` is the whole command line after the program name.
+    package var run: @Sendable (_ arguments: [String]) async throws -> Void
+    /// Turns an error that is not a `CommandFailure` or `CredentialError` into one.
+    package var failure: @Sendable (any Error) -> CommandFailure
 
-    static let topLevelUsage = """
+    package init(
+        run: @escaping @Sendable ([String]) async throws -> Void,
+        failure: @escaping @Sendable (any Error) -> CommandFailure
+    ) {
+        self.run = run
+        self.failure = failure
+    }
+}
+
+package enum Pontotel {
+    package static let version = "0.1.0"
+
+    package static let topLevelUsage = """
         pontotel \(version): Pontotel API logins kept in the Linux keyring, and authenticated API calls.
 
         usage: pontotel <command> [options]
@@ -33,9 +51,9 @@ enum Pontotel {
         7 API error, 64 usage error.
         """
 
-    static func run(_ arguments: [String]) async -> Int32 {
+    package static func run(_ arguments: [String], network: NetworkCommands) async -> Int32 {
         do {
-            try await dispatch(arguments)
+            try await dispatch(arguments, network: network)
             return ExitCode.success.rawValue
         } catch let failure as CommandFailure {
             Output.failure(failure)
@@ -45,13 +63,13 @@ enum Pontotel {
             Output.failure(failure)
             return failure.exitCode.rawValue
         } catch {
-            let failure = ClientErrorMapping.failure(for: error)
+            let failure = network.failure(error)
             Output.failure(failure)
             return failure.exitCode.rawValue
         }
     }
 
-    static func dispatch(_ arguments: [String]) async throws {
+    package static func dispatch(_ arguments: [String], network: NetworkCommands) async throws {
         guard let command = arguments.first else {
             Output.err(topLevelUsage)
             throw CommandFailure.usage("no command given", fix: "run `pontotel --help`")
@@ -63,13 +81,13 @@ enum Pontotel {
         case "-V", "--version", "version":
             Output.out("pontotel \(version)")
         case "credentials":
-            try await CredentialsCommands.run(rest)
+            try await CredentialsCommands.run(rest, network: network)
         case "env":
             try EnvCommand.run(rest)
         case "status":
             try StatusCommand.run(rest)
         case "login", "api", "token", "exec":
-            try await APICommands.run(command, rest)
+            try await network.run(arguments)
         default:
             throw CommandFailure.usage("unknown command \"\(command)\"", fix: "run `pontotel --help`")
         }

@@ -3,17 +3,17 @@ import PontotelCredentials
 
 /// What every command needs: the settings from options and environment, the credential
 /// sources, and the environment to act on.
-struct CommandContext {
-    var settings: CredentialSettings
-    var credentials: Credentials
-    var active: ActiveEnvironment
+package struct CommandContext {
+    package var settings: CredentialSettings
+    package var credentials: Credentials
+    package var active: ActiveEnvironment
 
     /// Options shared by commands that touch logins.
-    static let storeOptions: [String: OptionKind] = [
+    package static let storeOptions: [String: OptionKind] = [
         "env": .value, "store": .value, "dotenv": .value,
     ]
 
-    init(_ arguments: ParsedArguments) throws(CommandFailure) {
+    package init(_ arguments: ParsedArguments) throws(CommandFailure) {
         var store: StoreChoice?
         if let text = arguments.value("store") {
             guard let choice = StoreChoice(rawValue: text) else {
@@ -42,9 +42,18 @@ struct CommandContext {
         }
     }
 
-    var environment: PontotelEnvironment { active.environment }
+    package var environment: PontotelEnvironment { active.environment }
 
-    func resolve(includeMetadata: Bool = true) throws(CommandFailure) -> ResolvedLogin {
+    /// The login in the writable store that holds it (for rotation).
+    package func writableLogin() throws(CommandFailure) -> StoredLogin {
+        do {
+            return try credentials.writableLogin(environment).stored
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    package func resolve(includeMetadata: Bool = true) throws(CommandFailure) -> ResolvedLogin {
         do {
             let resolved = try credentials.resolve(environment, includeMetadata: includeMetadata)
             for warning in resolved.warnings { Output.warning(warning) }
@@ -56,7 +65,7 @@ struct CommandContext {
 }
 
 /// Prints `usage` and returns true when `--help` was given.
-func handledHelp(_ arguments: ParsedArguments, _ usage: String) -> Bool {
+package func handledHelp(_ arguments: ParsedArguments, _ usage: String) -> Bool {
     guard arguments.flag("help") else { return false }
     Output.out(usage.hasPrefix("usage") ? usage : "usage: \(usage)")
     return true

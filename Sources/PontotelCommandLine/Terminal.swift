@@ -5,15 +5,15 @@ import Foundation
 #endif
 
 /// Reading secrets from the user: a no-echo terminal prompt, or one line of standard input.
-enum Terminal {
+package enum Terminal {
     nonisolated(unsafe) private static var savedAttributes = termios()
     nonisolated(unsafe) private static var savedDescriptor: Int32 = -1
 
-    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    package static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
     /// Prompts on the terminal (`/dev/tty`) and reads one line. With `echo: false` the typing is
     /// hidden, and echo is restored even when the user presses Ctrl-C.
-    static func prompt(_ text: String, echo: Bool) throws(CommandFailure) -> String {
+    package static func prompt(_ text: String, echo: Bool) throws(CommandFailure) -> String {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             throw .usage(
@@ -52,7 +52,7 @@ enum Terminal {
     }
 
     /// One line from standard input, without its line ending (`--password-stdin`).
-    static func readStandardInputLine() throws(CommandFailure) -> String {
+    package static func readStandardInputLine() throws(CommandFailure) -> String {
         guard let line = readLine(STDIN_FILENO) else {
             throw .usage("standard input was empty", fix: "pipe the password, e.g. `printf '%s\\n' \"$PW\" | pontotel ... --password-stdin`")
         }
@@ -94,6 +94,6 @@ private func restoreAndExit(_ signalNumber: Int32) {
 }
 
 extension Terminal {
-    static var descriptorForSignal: Int32 { savedDescriptor }
-    static var attributesForSignal: termios { savedAttributes }
+    package static var descriptorForSignal: Int32 { savedDescriptor }
+    package static var attributesForSignal: termios { savedAttributes }
 }

@@ -1,7 +1,7 @@
 import PontotelCredentials
 
 /// The exit codes of `pontotel`, documented in README.md. Stable: scripts depend on them.
-enum ExitCode: Int32 {
+package enum ExitCode: Int32 {
     case success = 0
     case failure = 1
     case notFound = 3
@@ -13,22 +13,22 @@ enum ExitCode: Int32 {
 }
 
 /// An error that ends the command with a message on stderr and an exit code.
-struct CommandFailure: Error {
-    var exitCode: ExitCode
-    var message: String
-    var fix: String?
+package struct CommandFailure: Error {
+    package var exitCode: ExitCode
+    package var message: String
+    package var fix: String?
 
-    init(_ exitCode: ExitCode, _ message: String, fix: String? = nil) {
+    package init(_ exitCode: ExitCode, _ message: String, fix: String? = nil) {
         self.exitCode = exitCode
         self.message = message
         self.fix = fix
     }
 
-    static func usage(_ message: String, fix: String? = nil) -> CommandFailure {
+    package static func usage(_ message: String, fix: String? = nil) -> CommandFailure {
         CommandFailure(.usage, message, fix: fix)
     }
 
-    init(_ error: CredentialError) {
+    package init(_ error: CredentialError) {
         let code: ExitCode =
             switch error.code {
             case .notFound: .notFound

@@ -2,13 +2,13 @@ import Foundation
 import PontotelCredentials
 
 /// `pontotel env` and `pontotel env use sandbox|production`.
-enum EnvCommand {
-    static let usage = """
+package enum EnvCommand {
+    package static let usage = """
         usage: pontotel env [--json]           the active environment and why
                pontotel env use sandbox|production
         """
 
-    static func run(_ raw: [String]) throws {
+    package static func run(_ raw: [String]) throws {
         let spec = CommandSpec(usage: usage, options: ["json": .flag, "env": .value], maxPositionals: 2)
         let arguments = try parseArguments(raw, spec: spec)
         if handledHelp(arguments, usage) { return }

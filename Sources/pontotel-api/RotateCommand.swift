@@ -1,13 +1,13 @@
 import Foundation
 import PontotelClient
+import PontotelCommandLine
 import PontotelCredentials
 
-/// `pontotel credentials rotate` and `rollback`: change the stored password only after the API
-/// accepted it, keep the old one for rollback, and drop cached tokens of the old password.
-enum RotationCommands {
+/// `pontotel credentials rotate`: change the stored password only after the API accepted it,
+/// keep the old one for rollback, and drop cached tokens of the old password.
+enum RotateCommand {
     static let rotateUsage =
         "usage: pontotel credentials rotate [--env E] [--password-stdin] [--no-verify] [--store keyring|dotenv] [--dotenv PATH]"
-    static let rollbackUsage = "usage: pontotel credentials rollback [--env E] [--store keyring|dotenv] [--dotenv PATH]"
 
     static func rotate(_ raw: [String]) async throws {
         let spec = CommandSpec(
@@ -22,8 +22,7 @@ enum RotationCommands {
         let context = try CommandContext(arguments)
         let environment = context.environment
         // Fail early (before prompting) when there is nothing to rotate.
-        let current: StoredLogin
-        do { current = try context.credentials.writableLogin(environment).stored } catch { throw CommandFailure(error) }
+        let current = try context.writableLogin()
 
         let newPassword: String
         if arguments.flag("password-stdin") {
@@ -60,17 +59,6 @@ enum RotationCommands {
                 + " the previous password is kept: `pontotel credentials rollback --env \(environment)` restores it")
     }
 
-    static func rollback(_ raw: [String]) throws {
-        let spec = CommandSpec(usage: rollbackUsage, options: CommandContext.storeOptions)
-        let arguments = try parseArguments(raw, spec: spec)
-        if handledHelp(arguments, rollbackUsage) { return }
-        let context = try CommandContext(arguments)
-        let outcome: RotationOutcome
-        do { outcome = try context.credentials.rollback(context.environment) } catch { throw CommandFailure(error) }
-        TokenCacheInvalidation.invalidate(context: context, environment: context.environment)
-        Output.err("the previous \(outcome.environment) password for \(outcome.username) is current again (\(outcome.store)); the rotated one is kept as previous")
-    }
-
     /// Logs in with `login` against the environment's API, with no shared token cache: the new
     /// password itself must be accepted.
     static func verifyLogin(_ login: Login, environment: PontotelEnvironment, settings: CredentialSettings) async throws {
@@ -82,9 +70,3 @@ enum RotationCommands {
     }
 }
 
-/// Dropping cached bearer tokens after the login changed (set, rotate, rollback, delete).
-enum TokenCacheInvalidation {
-    static func invalidate(context: CommandContext, environment: PontotelEnvironment) {
-        SharedTokenCache(settings: context.settings).removeAll(environment)
-    }
-}

@@ -3,10 +3,10 @@ import PontotelCredentials
 
 /// `pontotel status`: which stores can be reached, where each login lives, and warnings
 /// (plaintext storage, file modes, files git could commit, old passwords, overrides).
-enum StatusCommand {
-    static let usage = "usage: pontotel status [--json] [--env E] [--store S] [--dotenv PATH]"
+package enum StatusCommand {
+    package static let usage = "usage: pontotel status [--json] [--env E] [--store S] [--dotenv PATH]"
 
-    static func run(_ raw: [String]) throws {
+    package static func run(_ raw: [String]) throws {
         let spec = CommandSpec(usage: usage, options: CommandContext.storeOptions.merging(["json": .flag]) { $1 })
         let arguments = try parseArguments(raw, spec: spec)
         if handledHelp(arguments, usage) { return }

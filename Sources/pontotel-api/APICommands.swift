@@ -1,5 +1,6 @@
 import Foundation
 import PontotelClient
+import PontotelCommandLine
 import PontotelCredentials
 
 /// `pontotel login | api | token | exec`: authenticated calls with the stored login.

@@ -1,5 +1,5 @@
 /// How an option takes its value.
-enum OptionKind {
+package enum OptionKind {
     /// `--flag`, no value.
     case flag
     /// `--name value` or `--name=value`; given twice, the last wins.
@@ -9,32 +9,43 @@ enum OptionKind {
 }
 
 /// The options and positional arguments one command accepts.
-struct CommandSpec {
-    var usage: String
-    var options: [String: OptionKind]
+package struct CommandSpec {
+    package var usage: String
+    package var options: [String: OptionKind]
     /// Short aliases: `-X` for `--method`.
-    var aliases: [String: String] = [:]
+    package var aliases: [String: String] = [:]
     /// Most positional arguments allowed (before `--`).
-    var maxPositionals = 0
+    package var maxPositionals = 0
     /// Everything after `--` is kept verbatim (for `exec`).
-    var acceptsTrailing = false
+    package var acceptsTrailing = false
+
+    package init(
+        usage: String, options: [String: OptionKind], aliases: [String: String] = [:],
+        maxPositionals: Int = 0, acceptsTrailing: Bool = false
+    ) {
+        self.usage = usage
+        self.options = options
+        self.aliases = aliases
+        self.maxPositionals = maxPositionals
+        self.acceptsTrailing = acceptsTrailing
+    }
 }
 
 /// Parsed command-line arguments of one command.
-struct ParsedArguments {
-    var values: [String: [String]] = [:]
-    var flags: Set<String> = []
-    var positionals: [String] = []
-    var trailing: [String] = []
+package struct ParsedArguments {
+    package var values: [String: [String]] = [:]
+    package var flags: Set<String> = []
+    package var positionals: [String] = []
+    package var trailing: [String] = []
 
-    func value(_ name: String) -> String? { values[name]?.last }
-    func all(_ name: String) -> [String] { values[name] ?? [] }
-    func flag(_ name: String) -> Bool { flags.contains(name) }
+    package func value(_ name: String) -> String? { values[name]?.last }
+    package func all(_ name: String) -> [String] { values[name] ?? [] }
+    package func flag(_ name: String) -> Bool { flags.contains(name) }
 }
 
 /// Parses `arguments` against `spec`: `--name value`, `--name=value`, short aliases, `--`.
 /// Unknown options, missing values and extra positionals are usage errors (exit 64).
-func parseArguments(_ arguments: [String], spec: CommandSpec) throws(CommandFailure) -> ParsedArguments {
+package func parseArguments(_ arguments: [String], spec: CommandSpec) throws(CommandFailure) -> ParsedArguments {
     var parsed = ParsedArguments()
     var index = 0
     while index < arguments.count {

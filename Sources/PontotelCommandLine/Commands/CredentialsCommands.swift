@@ -2,8 +2,8 @@ import Foundation
 import PontotelCredentials
 
 /// `pontotel credentials set|show|get|delete|list|rotate|rollback`.
-enum CredentialsCommands {
-    static let usage = """
+package enum CredentialsCommands {
+    package static let usage = """
         usage: pontotel credentials <set|show|get|delete|list|rotate|rollback> [options]
 
           set      [--env E] [--username U] [--password-stdin] [--store keyring|dotenv] [--dotenv PATH] [--add-to-gitignore]
@@ -18,7 +18,7 @@ enum CredentialsCommands {
         one line of standard input with --password-stdin.
         """
 
-    static func run(_ arguments: [String]) async throws {
+    package static func run(_ arguments: [String], network: NetworkCommands) async throws {
         guard let sub = arguments.first, !sub.hasPrefix("-") else {
             if arguments.contains("--help") || arguments.contains("-h") {
                 Output.out(usage)
@@ -34,8 +34,8 @@ enum CredentialsCommands {
         case "get": try get(rest)
         case "delete": try delete(rest)
         case "list": try list(rest)
-        case "rotate": try await RotationCommands.rotate(rest)
-        case "rollback": try RotationCommands.rollback(rest)
+        case "rotate": try await network.run(["credentials"] + arguments)
+        case "rollback": try RollbackCommand.run(rest)
         default:
             throw CommandFailure.usage("unknown subcommand \"credentials \(sub)\"", fix: "run `pontotel credentials --help`")
         }
@@ -43,7 +43,7 @@ enum CredentialsCommands {
 
     // MARK: set
 
-    static func set(_ raw: [String]) throws {
+    package static func set(_ raw: [String]) throws {
         let spec = CommandSpec(
             usage: "pontotel credentials set [--env E] [--username U] [--password-stdin] [--store keyring|dotenv] [--dotenv PATH] [--add-to-gitignore]",
             options: CommandContext.storeOptions.merging(
@@ -81,7 +81,7 @@ enum CredentialsCommands {
 
     // MARK: show
 
-    static func show(_ raw: [String]) throws {
+    package static func show(_ raw: [String]) throws {
         let spec = CommandSpec(
             usage: "pontotel credentials show [--env E] [--json] [--store S] [--dotenv PATH]",
             options: CommandContext.storeOptions.merging(["json": .flag]) { $1 })
@@ -121,7 +121,7 @@ enum CredentialsCommands {
 
     // MARK: get
 
-    static func get(_ raw: [String]) throws {
+    package static func get(_ raw: [String]) throws {
         let spec = CommandSpec(
             usage: "pontotel credentials get [--env E] --field username|password [--store S] [--dotenv PATH]",
             options: CommandContext.storeOptions.merging(["field": .value]) { $1 })
@@ -144,7 +144,7 @@ enum CredentialsCommands {
 
     // MARK: delete
 
-    static func delete(_ raw: [String]) throws {
+    package static func delete(_ raw: [String]) throws {
         let spec = CommandSpec(
             usage: "pontotel credentials delete [--env E] [--store S] [--dotenv PATH]",
             options: CommandContext.storeOptions)
@@ -162,7 +162,7 @@ enum CredentialsCommands {
 
     // MARK: list
 
-    static func list(_ raw: [String]) throws {
+    package static func list(_ raw: [String]) throws {
         let spec = CommandSpec(
             usage: "pontotel credentials list [--json] [--store S] [--dotenv PATH]",
             options: ["json": .flag, "store": .value, "dotenv": .value])

@@ -139,6 +139,8 @@ enum APICommands {
 
     static func makeClient(_ arguments: ParsedArguments) throws -> (CommandContext, PontotelClient, String) {
         let context = try CommandContext(arguments)
+        // The HTTPS policy first: a bad base URL is refused before anything else is touched.
+        _ = try PontotelClient.resolveBaseURL(nil, environment: context.environment, variables: context.settings.environment)
         let resolved = try context.resolve(includeMetadata: false)
         var configuration = PontotelClient.Configuration()
         configuration.environmentVariables = context.settings.environment

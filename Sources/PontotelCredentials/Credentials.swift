@@ -138,18 +138,21 @@ public struct Credentials: Sendable {
             warnings: warnings + shadowWarnings(environment, writtenTo: store.kind))
     }
 
+    /// The stores pontotel writes to, in reading order: the forced one, else keyring and `.env`.
+    public var writableStores: [any CredentialStore] {
+        switch settings.store {
+        case .keyring: return [keyring]
+        case .dotenv: return [dotenv]
+        case nil: return [keyring, dotenv]
+        }
+    }
+
     /// Removes the login for `environment` from every writable store (or the forced one).
     /// Returns the stores it was removed from; throws `notFound` when none had it.
     @discardableResult
     public func delete(_ environment: PontotelEnvironment) throws(CredentialError) -> [CredentialSourceKind] {
         var removed: [CredentialSourceKind] = []
-        let stores: [any CredentialStore] =
-            switch settings.store {
-            case .keyring: [keyring]
-            case .dotenv: [dotenv]
-            case nil: [keyring, dotenv]
-            }
-        for store in stores {
+        for store in writableStores {
             do {
                 if try store.delete(environment) { removed.append(store.kind) }
             } catch where error.code == .keyringUnavailable && settings.store == nil {

@@ -13,13 +13,7 @@ extension Credentials {
     /// The writable store that holds the login for `environment` (the forced one with `--store`),
     /// with that login. Environment variables and secrets directories cannot be rotated here.
     public func writableLogin(_ environment: PontotelEnvironment) throws(CredentialError) -> (store: any CredentialStore, stored: StoredLogin) {
-        let stores: [any CredentialStore] =
-            switch settings.store {
-            case .keyring: [keyring]
-            case .dotenv: [dotenv]
-            case nil: [keyring, dotenv]
-            }
-        for store in stores {
+        for store in writableStores {
             do {
                 if let stored = try store.load(environment) { return (store, stored) }
             } catch where error.code == .keyringUnavailable && settings.store == nil {

@@ -3,6 +3,10 @@ import PontotelClient
 import PontotelCommandLine
 import PontotelCredentials
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `pontotel login | api | token | exec`: authenticated calls with the stored login.
 enum APICommands {
     static let loginUsage = "usage: pontotel login [--env E] [--store S] [--dotenv PATH]"
@@ -62,18 +66,15 @@ enum APICommands {
         let environment = childEnvironment(
             ProcessInfo.processInfo.environment, token: token.token.reveal(), baseURL: client.baseURL,
             environment: context.environment)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--"] + arguments.trailing
-        process.environment = environment
-        do {
-            try process.run()
-        } catch {
-            throw CommandFailure(.failure, "cannot start \(arguments.trailing[0])", fix: "check the command name and PATH")
-        }
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        exit(status)
+        // Replace this process (like `aws-vault exec`): signals, the terminal and the exit status
+        // are the child's own. `env` finds CMD on the child's PATH.
+        let argv = ["/usr/bin/env", "--"] + arguments.trailing
+        var cArguments = argv.map { strdup($0) } + [nil]
+        var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        execve(argv[0], &cArguments, &cEnvironment)
+        throw CommandFailure(
+            .failure, "cannot start \(arguments.trailing[0]): \(String(cString: strerror(errno)))",
+            fix: "check the command name and PATH")
     }
 
     /// The child's environment: ours without any password variable, plus the token, base URL

@@ -11,10 +11,10 @@ struct NoLeaksTests {
     @Test(arguments: ["keyring", "dotenv"])
     func canariesAppearOnlyWhereAskedFor(store: String) throws {
         let keyring = try PrivateKeyring()
-        let server = try FakePontotelServer()
+        let server = try FakePontotelServer.start()
         defer { keyring.stop(); server.stop() }
-        try server.control("config", ["users": ["alice": Self.password]])
-        try server.control("seed", ["count": 3])
+        try server.call("config", ["users": ["alice": Self.password]])
+        try server.call("seed", ["count": 3])
 
         // A `git` on PATH that records its arguments and environment, to check what we spawn.
         let spy = keyring.root + "/spy"
@@ -27,7 +27,7 @@ struct NoLeaksTests {
 
         var environment = keyring.environment
         environment["PATH"] = spy + ":" + (environment["PATH"] ?? "")
-        environment["PONTOTEL_SANDBOX_BASE_URL"] = server.baseURL
+        environment["PONTOTEL_SANDBOX_BASE_URL"] = server.baseURL.absoluteString
         environment["PONTOTEL_STORE"] = store
         let cli = CLI(environment)
 
@@ -67,7 +67,7 @@ struct NoLeaksTests {
         let exec = try run("exec", "--", "/usr/bin/env")
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.contains("PONTOTEL_TOKEN="), "exec hands the token over, by design")
-        #expect(exec.stdout.contains("PONTOTEL_BASE_URL=\(server.baseURL)"))
+        #expect(exec.stdout.contains("PONTOTEL_BASE_URL=\(server.baseURL.absoluteString)"))
         #expect(exec.stdout.contains("PONTOTEL_ENV=sandbox"))
         let execWithPasswordInEnvironment = try cli.run(
             ["exec", "--", "/usr/bin/env"],

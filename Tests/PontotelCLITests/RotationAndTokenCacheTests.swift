@@ -13,9 +13,9 @@ struct RotationAndTokenCacheTests {
 
     init() throws {
         keyring = try PrivateKeyring()
-        server = try FakePontotelServer()
+        server = try FakePontotelServer.start()
         var environment = keyring.environment
-        environment["PONTOTEL_SANDBOX_BASE_URL"] = server.baseURL
+        environment["PONTOTEL_SANDBOX_BASE_URL"] = server.baseURL.absoluteString
         cli = CLI(environment)
         let set = try cli.run("credentials", "set", "--username", "alice", "--password-stdin", stdin: "s3cret-Pass\n")
         #expect(set.status == 0, "\(set.stderr)")
@@ -27,7 +27,7 @@ struct RotationAndTokenCacheTests {
 
     @Test func acceptedRotationKeepsThePreviousPasswordOutOfTheLookup() throws {
         defer { keyring.stop(); server.stop() }
-        try server.control("users", ["username": "alice", "password": "n3w-Pass"])
+        try server.call("users", ["username": "alice", "password": "n3w-Pass"])
         let rotate = try cli.run("credentials", "rotate", "--password-stdin", stdin: "n3w-Pass\n")
         #expect(rotate.status == 0, "\(rotate.stderr)")
         #expect(rotate.stderr.contains("verified"))
@@ -80,7 +80,7 @@ struct RotationAndTokenCacheTests {
         defer { keyring.stop(); server.stop() }
         let dotenv = ["--store", "dotenv"]
         #expect(try cli.run(["credentials", "set", "--username", "alice", "--password-stdin"] + dotenv, stdin: "s3cret-Pass\n").status == 0)
-        try server.control("users", ["username": "alice", "password": "n3w-Pass"])
+        try server.call("users", ["username": "alice", "password": "n3w-Pass"])
         #expect(try cli.run(["credentials", "rotate", "--password-stdin"] + dotenv, stdin: "bad\n").status == 4)
         #expect(try cli.run(["credentials", "get", "--field", "password"] + dotenv).stdout == "s3cret-Pass\n")
         #expect(try cli.run(["credentials", "rotate", "--password-stdin"] + dotenv, stdin: "n3w-Pass\n").status == 0)
@@ -91,7 +91,7 @@ struct RotationAndTokenCacheTests {
 
     @Test func twentyProcessesShareOneLogin() throws {
         defer { keyring.stop(); server.stop() }
-        try server.control("seed", ["count": 5])
+        try server.call("seed", ["count": 5])
         for _ in 0..<20 {
             let result = try cli.run("api", "/empregados/")
             #expect(result.status == 0, "\(result.stderr)")
@@ -99,13 +99,13 @@ struct RotationAndTokenCacheTests {
         #expect(try server.count("logins") == 1)
 
         // A token expired on the server side is replaced with exactly one login.
-        try server.control("expire_tokens", [:])
+        try server.call("expire_tokens", [:])
         #expect(try cli.run("api", "/empregados/").status == 0)
         #expect(try cli.run("api", "/empregados/").status == 0)
         #expect(try server.count("logins") == 2)
 
         // Rotating invalidates the cached token: the next call logs in with the new password.
-        try server.control("users", ["username": "alice", "password": "n3w-Pass"])
+        try server.call("users", ["username": "alice", "password": "n3w-Pass"])
         #expect(try cli.run("credentials", "rotate", "--password-stdin", stdin: "n3w-Pass\n").status == 0)
         let loginsAfterRotate = try server.count("logins")
         #expect(try cli.run("api", "/empregados/").status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import PontotelClient
+import PontotelTestSupport
 import PontotelCredentials
 import Synchronization
 import Testing
@@ -13,7 +14,7 @@ struct EmployeesTests {
     static let ana = Empregado(empregadorID: 1, cpf: "52998224725", nome: "Ana Souza", email: "ana@example.com", matricula: "A1")
 
     @Test func upsertCreatesThenLeavesUnchangedThenPatchesOnlyChangedFields() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let first = try await client.employees.upsert(Self.ana)
         guard case .created(let created) = first else { Issue.record("expected created, got \(first)"); return }
@@ -33,7 +34,7 @@ struct EmployeesTests {
     }
 
     @Test func conflictOnCreateIsFollowedByASearchNotASecondPOST() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         // Another writer creates the same employee between our search and our POST.
         let racing = RacingTransport(server: server)
         let client = try makeClient(server, transport: racing)
@@ -46,7 +47,7 @@ struct EmployeesTests {
     }
 
     @Test func upsertNeedsCPFAndEmployer() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let error = await pontotelError { _ = try await client.employees.upsert(Empregado(nome: "x")) }
         #expect(error?.code == .invalidRequest)
@@ -54,7 +55,7 @@ struct EmployeesTests {
     }
 
     @Test func validationErrorsCarryFieldDetails() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let error = await pontotelError { _ = try await client.employees.create(Empregado(empregadorID: 1, cpf: "123")) }
         #expect(error?.status == 400)
@@ -74,10 +75,10 @@ struct EmployeesTests {
 /// Before the first POST to /empregados/, creates the same employee through the control API
 /// (another writer winning the race), then forwards the POST, which gets a 409.
 final class RacingTransport: HTTPTransport, @unchecked Sendable {
-    let server: FakeServer
+    let server: FakePontotelServer
     let inner = URLSessionTransport()
     let raced = Mutex(false)
-    init(server: FakeServer) { self.server = server }
+    init(server: FakePontotelServer) { self.server = server }
 
     func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
         if request.httpMethod == "POST", request.url?.path.hasSuffix("/empregados") == true || request.url?.absoluteString.hasSuffix("/empregados/") == true,

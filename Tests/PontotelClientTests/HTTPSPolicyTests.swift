@@ -1,5 +1,6 @@
 import Foundation
 import PontotelClient
+import PontotelTestSupport
 import PontotelCredentials
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 @Suite("HTTPS policy and redirects (real TLS)")
 struct HTTPSPolicyTests {
     @Test func plainHTTPBaseURLIsRefusedBeforeAnyIO() async throws {
-        let plain = try FakeServer.start(plainHTTP: true)
+        let plain = try FakePontotelServer.start(plainHTTP: true)
         let error = await pontotelError { _ = try makeClient(plain, baseURL: plain.baseURL) }
         #expect(error?.code == .httpsRequired)
         var configuration = PontotelClient.Configuration()
@@ -27,7 +28,7 @@ struct HTTPSPolicyTests {
     }
 
     @Test func absoluteURLsOffOriginOrHTTPAreRefused() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let http = await pontotelError { _ = try await client.send(.get, server.url(scheme: "http", "/pontotel/api/v4/jornadas/")) }
         #expect(http?.code == .httpsRequired)
@@ -37,8 +38,8 @@ struct HTTPSPolicyTests {
     }
 
     @Test func redirectToHTTPIsRefused() async throws {
-        let server = try FakeServer.start()
-        let plain = try FakeServer.start(plainHTTP: true)
+        let server = try FakePontotelServer.start()
+        let plain = try FakePontotelServer.start(plainHTTP: true)
         let client = try makeClient(server)
         try await server.fault([
             "kind": "redirect", "location": plain.url(scheme: "http", "/pontotel/api/v4/jornadas/"),
@@ -50,7 +51,7 @@ struct HTTPSPolicyTests {
     }
 
     @Test func authorizationIsDroppedOnCrossOriginRedirectAndKeptOnSameOrigin() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         try await server.fault([
             "kind": "redirect", "location": server.url(host: "localhost", "/pontotel/api/v4/empregadores/"),
@@ -76,7 +77,7 @@ struct HTTPSPolicyTests {
     }
 
     @Test func nextLinkOffOriginIsRefused() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(30)
         // Calling through "localhost" makes the server build next links on localhost, while the
         // base URL is 127.0.0.1: served through a client whose base is 127.0.0.1 via a transport

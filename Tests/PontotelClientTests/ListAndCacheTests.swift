@@ -1,12 +1,13 @@
 import Foundation
 import PontotelClient
+import PontotelTestSupport
 import PontotelCredentials
 import Testing
 
 @Suite("Pagination, filters and cache (real TLS)")
 struct ListAndCacheTests {
     @Test func paginationWalksEveryPageOnce() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(1000)
         let client = try makeClient(server)
         var ids = Set<Int>()
@@ -19,7 +20,7 @@ struct ListAndCacheTests {
 
     @Test(arguments: [0, -1, 101, 1000])
     func badPageSizeFailsBeforeAnyIO(size: Int) async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let error = await pontotelError { for try await _ in client.employees.list(pageSize: size) {} }
         #expect(error?.code == .invalidRequest)
@@ -28,7 +29,7 @@ struct ListAndCacheTests {
     }
 
     @Test func filtersReachTheServerAsQueryParameters() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(50)
         let client = try makeClient(server)
         var found: [Empregado] = []
@@ -46,7 +47,7 @@ struct ListAndCacheTests {
     }
 
     @Test func cacheHitsCoalescesAndInvalidatesOnWrite() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(5)
         let client = try makeClient(server) { $0.cache = CacheConfiguration(ttl: .seconds(300), maxEntries: 10) }
         _ = try await client.send(.get, "/empregados/1/")
@@ -73,7 +74,7 @@ struct ListAndCacheTests {
     }
 
     @Test func cacheExpiresAndEvictsLeastRecentlyUsed() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let manual = ManualClock()
         let client = try makeClient(server) {
             $0.clock = manual.clock

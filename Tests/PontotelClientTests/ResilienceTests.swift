@@ -1,12 +1,13 @@
 import Foundation
 import PontotelClient
+import PontotelTestSupport
 import PontotelCredentials
 import Testing
 
 @Suite("Rate limits, retries and bad answers (real TLS)")
 struct ResilienceTests {
     @Test func retryAfterIsHonouredThenGivesUpWhenTooLong() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server) { $0.maxRetryAfter = .seconds(2) }
         _ = try await client.token()
         try await server.fault(["kind": "status", "status": 429, "count": 2, "headers": ["Retry-After": "0.2"],
@@ -26,7 +27,7 @@ struct ResilienceTests {
     }
 
     @Test func pacingUnderServerRateLimitAvoids429() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(60)
         try await server.control("POST", "config", ["rate_limit": ["limit": 5, "window": 0.5]])
         let client = try makeClient(server) { $0.maxRateLimitRetries = 0 }
@@ -44,7 +45,7 @@ struct ResilienceTests {
     }
 
     @Test func clientSideLimitSpacesRequests() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server) { $0.clientRateLimit = ClientRateLimit(requests: 3, per: .milliseconds(300)) }
         let start = Date()
         for _ in 0..<5 { _ = try await client.send(.get, "/jornadas/") }  // + 1 login = 6 requests
@@ -52,7 +53,7 @@ struct ResilienceTests {
     }
 
     @Test func serverErrorsAreRetriedForGETButPOSTIsNeverRepeated() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         _ = try await client.token()
         try await server.fault(["kind": "status", "status": 503, "count": 2, "path_prefix": "/pontotel/api/v4/jornadas"])
@@ -70,7 +71,7 @@ struct ResilienceTests {
     }
 
     @Test func droppedConnectionIsRetriedForGET() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         _ = try await client.token()
         try await server.fault(["kind": "drop", "path_prefix": "/pontotel/api/v4/jornadas"])
@@ -79,7 +80,7 @@ struct ResilienceTests {
     }
 
     @Test func malformedJSONIsAnInvalidResponse() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         _ = try await client.token()
         try await server.fault(["kind": "malformed", "path_prefix": "/pontotel/api/v4/empregados"])

@@ -8,7 +8,7 @@ import Testing
 @Suite("Shared tokens between clients")
 struct SharedTokenTests {
     @Test func clientsShareOneLoginByDefaultAndDropARefusedToken() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let runtime = TestHarness.temporaryDirectory("pontotel-runtime")
         defer { TestHarness.cleanUp(runtime) }
         try await server.seed(3)

@@ -1,12 +1,13 @@
 import Foundation
 import PontotelClient
+import PontotelTestSupport
 import PontotelCredentials
 import Testing
 
 @Suite("Token lifecycle (real TLS)")
 struct TokenLifecycleTests {
     @Test func tokenIsReused() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         for _ in 0..<5 { _ = try await client.send(.get, "/jornadas/") }
         let stats = try await server.stats()
@@ -15,7 +16,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func concurrentCallsShareOneLogin() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<200 { group.addTask { _ = try await client.send(.get, "/empregadores/") } }
@@ -27,7 +28,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func tokenIsRefreshedBeforeExpiry() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let manual = ManualClock()
         let client = try makeClient(server) { $0.clock = manual.clock }
         _ = try await client.send(.get, "/jornadas/")
@@ -40,7 +41,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func missingExpiresInDefaultsToAnHour() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.control("POST", "config", ["omit_expires_in": true])
         let manual = ManualClock()
         let client = try makeClient(server) { $0.clock = manual.clock }
@@ -49,7 +50,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func expiredTokenMidListTriggersOneReLogin() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         try await server.seed(250)
         let client = try makeClient(server)
         var seen = 0
@@ -64,7 +65,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func wrongPasswordIsAnAuthenticationErrorAfterOneAttempt() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let canary = "canary-PASSWORD-9f3e1"
         let client = try makeClient(server, password: canary)
         let error = await pontotelError { _ = try await client.send(.get, "/jornadas/") }
@@ -81,7 +82,7 @@ struct TokenLifecycleTests {
     }
 
     @Test func errorDescriptionsNeverContainTheToken() async throws {
-        let server = try FakeServer.start()
+        let server = try FakePontotelServer.start()
         let client = try makeClient(server)
         let token = try await client.token()
         let secret = token.token.reveal()

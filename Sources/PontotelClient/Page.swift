@@ -44,6 +44,8 @@ public struct PageSequence<Element: Decodable & Sendable>: AsyncSequence, Sendab
         var started = false
         var buffer: [Element] = []
         var index = 0
+        /// Every page URL fetched: a `next` link back to one of them would loop forever.
+        var visited: Set<URL> = []
         /// Pages fetched so far.
         public private(set) var pagesFetched = 0
 
@@ -58,6 +60,11 @@ public struct PageSequence<Element: Decodable & Sendable>: AsyncSequence, Sendab
                         for: sequence.path, query: PontotelClient.withPageSize(sequence.query, sequence.pageSize))
                 }
                 guard let url = nextURL else { return nil }
+                guard visited.insert(url).inserted else {
+                    throw PontotelError(
+                        .invalidResponse, "the list's `next` link points back to a page already read (\(url.path)); stopping instead of looping",
+                        fix: "report it to Pontotel; the items read so far are complete up to that page")
+                }
                 let page: Page<Element> = try await sequence.client.page(at: url)
                 pagesFetched += 1
                 buffer = page.results

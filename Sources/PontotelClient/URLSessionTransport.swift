@@ -88,6 +88,14 @@ final class RedirectPolicyDelegate: NSObject, URLSessionDataDelegate, @unchecked
         var next = request
         let from = response.url ?? task.currentRequest?.url ?? task.originalRequest?.url
         if let from, !HTTPSPolicy.sameOrigin(from, target) {
+            // A request with a body (the login's password, a record) is never carried to another
+            // origin; a GET goes on without its Authorization header.
+            let method = task.originalRequest?.httpMethod?.uppercased() ?? "GET"
+            guard method == "GET" || method == "HEAD" else {
+                states.withLock { $0[task.taskIdentifier]?.refusedRedirect = target }
+                completionHandler(nil)
+                return
+            }
             next.setValue(nil, forHTTPHeaderField: "Authorization")
         }
         completionHandler(next)
@@ -99,8 +107,8 @@ final class RedirectPolicyDelegate: NSObject, URLSessionDataDelegate, @unchecked
             state.continuation.resume(
                 throwing: PontotelError(
                     .httpsRequired,
-                    "refused a redirect to \(HTTPSPolicy.safeText(refused)): only https is allowed",
-                    fix: "check the base URL; the server redirected to a non-https address"))
+                    "refused a redirect to \(HTTPSPolicy.safeText(refused)): only https is allowed, and a request with a body (a login, a write) is never carried to another origin",
+                    fix: "check the base URL; the server redirected away from it"))
             return
         }
         if let error {

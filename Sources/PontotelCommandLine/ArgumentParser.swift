@@ -97,8 +97,19 @@ package func parseArguments(_ arguments: [String], spec: CommandSpec) throws(Com
         }
     }
     if parsed.positionals.count > spec.maxPositionals && !parsed.flags.contains("help") {
-        let extra = parsed.positionals[spec.maxPositionals]
-        throw .usage("unexpected argument \"\(extra)\"", fix: "usage: \(spec.usage)")
+        // The value is not repeated: a password typed in the wrong place must not be echoed.
+        throw .usage(
+            "unexpected argument (the \(ordinal(spec.maxPositionals + 1)) word that is not an option)",
+            fix: "usage: \(spec.usage)")
     }
     return parsed
+}
+
+private func ordinal(_ number: Int) -> String {
+    switch number {
+    case 1: return "1st"
+    case 2: return "2nd"
+    case 3: return "3rd"
+    default: return "\(number)th"
+    }
 }

@@ -54,17 +54,12 @@ public struct Credentials: Sendable {
         dotenv = DotenvStore(path: settings.dotenvPath, addToGitignore: settings.addToGitignore)
     }
 
-    /// The sources consulted by `resolve`, in order. A forced store (`--store`) is the only one.
+    /// The sources consulted by `resolve`, in order: environment variables and the secrets
+    /// directory override every store; a forced store (`--store`) is the only store consulted.
     public var readSources: [any CredentialStore] {
-        switch settings.store {
-        case .keyring: return [keyring]
-        case .dotenv: return [dotenv]
-        case nil:
-            var sources: [any CredentialStore] = [environmentVariables]
-            if let secretsDirectory { sources.append(secretsDirectory) }
-            sources += [keyring, dotenv]
-            return sources
-        }
+        var sources: [any CredentialStore] = [environmentVariables]
+        if let secretsDirectory { sources.append(secretsDirectory) }
+        return sources + writableStores
     }
 
     /// The login for `environment` from the first source that has one.

@@ -30,13 +30,10 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var byteCount: Int { storage.bytes.count }
     public var isEmpty: Bool { storage.bytes.isEmpty }
 
-    /// A masked form for display: `****abcd` shows at most the last 4 characters of a long secret,
-    /// none of a short one.
-    public func masked() -> String {
-        let text = reveal()
-        guard text.count >= 12 else { return String(repeating: "*", count: 8) }
-        return "********" + String(text.suffix(4))
-    }
+    /// A masked form for display: always `********`. No characters are shown (showing the last
+    /// four, as some tools do for tokens, would give away part of a password) and the length
+    /// is not hinted.
+    public func masked() -> String { "********" }
 
     public var description: String { "<redacted>" }
     public var debugDescription: String { "Secret(<redacted>)" }

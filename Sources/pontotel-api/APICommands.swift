@@ -40,8 +40,11 @@ enum APICommands {
     static func login(_ raw: [String]) async throws {
         let arguments = try parseArguments(raw, spec: CommandSpec(usage: loginUsage, options: CommandContext.storeOptions))
         if handledHelp(arguments, loginUsage) { return }
-        let (context, client, username) = try makeClient(arguments)
+        // Always a real login: a cached token would prove nothing about the stored password.
+        let (context, client, username) = try makeClient(arguments, sharesTokens: false)
         let token = try await client.token()
+        let key = TokenKey(environment: context.environment, username: username, baseURL: client.baseURL.absoluteString)
+        SharedTokenCache(settings: context.settings).save(token, for: key)
         let minutes = Int(token.expiresAt.timeIntervalSinceNow / 60)
         Output.out(
             "logged in to \(context.environment) (\(client.baseURL.absoluteString)) as \(username); token expires at \(ISO8601DateFormatter().string(from: token.expiresAt)) (in \(minutes) min)")
@@ -82,8 +85,11 @@ enum APICommands {
     static func childEnvironment(
         _ parent: [String: String], token: String, baseURL: URL, environment: PontotelEnvironment
     ) -> [String: String] {
+        // The login variables go entirely (a username without its password would be a broken
+        // login for a nested `pontotel`, which uses PONTOTEL_TOKEN's environment instead).
         var child = parent.filter { name, _ in
-            !(name.uppercased().hasPrefix("PONTOTEL_") && name.uppercased().hasSuffix("PASSWORD"))
+            let upper = name.uppercased()
+            return !(upper.hasPrefix("PONTOTEL_") && (upper.hasSuffix("PASSWORD") || upper.hasSuffix("USERNAME")))
         }
         child["PONTOTEL_TOKEN"] = token
         child["PONTOTEL_BASE_URL"] = baseURL.absoluteString
@@ -138,13 +144,16 @@ enum APICommands {
 
     // MARK: Helpers
 
-    static func makeClient(_ arguments: ParsedArguments) throws -> (CommandContext, PontotelClient, String) {
+    static func makeClient(
+        _ arguments: ParsedArguments, sharesTokens: Bool = true
+    ) throws -> (CommandContext, PontotelClient, String) {
         let context = try CommandContext(arguments)
         // The HTTPS policy first: a bad base URL is refused before anything else is touched.
         _ = try PontotelClient.resolveBaseURL(nil, environment: context.environment, variables: context.settings.environment)
         let resolved = try context.resolve(includeMetadata: false)
         var configuration = PontotelClient.Configuration()
         configuration.environmentVariables = context.settings.environment
+        configuration.sharesTokens = sharesTokens
         configuration.sharedTokenStore = SharedTokenCache(settings: context.settings)
         let client = try PontotelClient(
             environment: context.environment, login: .fixed(resolved.login), configuration: configuration)

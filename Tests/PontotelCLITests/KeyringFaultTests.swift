@@ -100,6 +100,35 @@ struct DotenvProcessSafetyTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test func writersWaitForTheLock() throws {
+        let (cli, root) = sessionWithoutDBus()
+        defer { TestHarness.cleanUp(root) }
+        let path = root + "/locked.env"
+        #expect(try cli.run("credentials", "set", "--store", "dotenv", "--dotenv", path, "--username", "before", "--password-stdin", stdin: "pw-before\n").status == 0)
+        let original = try String(contentsOfFile: path, encoding: .utf8)
+        // Hold the lock as another writer would.
+        let lock = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
+        #expect(flock(lock, LOCK_EX) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestHarness.binary())
+        process.arguments = ["credentials", "set", "--store", "dotenv", "--dotenv", path, "--username", "after", "--password-stdin"]
+        process.environment = cli.environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("pw-after\n".utf8))
+        try input.fileHandleForWriting.close()
+        usleep(800_000)
+        #expect(process.isRunning, "the writer waits for the lock")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == original, "and has not written")
+        flock(lock, LOCK_UN)
+        close(lock)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try cli.run("credentials", "get", "--store", "dotenv", "--dotenv", path, "--field", "username").stdout == "after\n")
+    }
+
     @Test func processesKilledMidWriteLeaveTheOldFileOrTheNew() async throws {
         let (cli, root) = sessionWithoutDBus()
         defer { TestHarness.cleanUp(root) }

@@ -64,6 +64,10 @@ struct NoLeaksTests {
         _ = try run("credentials", "get", "--env", "production", "--field", "password")
         _ = try run("credentials", "rotate", "--password-stdin", stdin: "wrong-" + Self.password + "\n")
         _ = try run("credentials", "set", "--password", Self.password)
+        _ = try run("credentials", "set", "--username", "a", Self.password)
+        let wrongLogin = try cli.run(["login"], extra: ["PONTOTEL_SANDBOX_USERNAME": "alice", "PONTOTEL_SANDBOX_PASSWORD": "wrong-" + Self.password])
+        transcripts.append(("login with a wrong password", wrongLogin))
+        #expect(wrongLogin.status == 4, "login verifies the password, whatever token is cached")
         let exec = try run("exec", "--", "/usr/bin/env")
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.contains("PONTOTEL_TOKEN="), "exec hands the token over, by design")
@@ -75,8 +79,17 @@ struct NoLeaksTests {
         #expect(execWithPasswordInEnvironment.status == 0)
         #expect(!execWithPasswordInEnvironment.stdout.contains(Self.password), "the password never reaches exec children")
 
+        // A nested pontotel inside exec works (the child has the token, not half a login).
+        let nested = try cli.run(
+            ["exec", "--", try TestHarness.binary(), "env"],
+            extra: ["PONTOTEL_SANDBOX_USERNAME": "alice", "PONTOTEL_SANDBOX_PASSWORD": Self.password])
+        #expect(nested.status == 0, "\(nested.stderr)")
+        #expect(!execWithPasswordInEnvironment.stdout.contains("PONTOTEL_SANDBOX_USERNAME="))
+
+        let tail = String(Self.password.suffix(5))
         for (command, result) in transcripts {
             #expect(!result.output.contains(Self.password), "password in the output of `\(command)`")
+            #expect(!result.output.contains(tail), "part of the password in the output of `\(command)`")
             if !command.hasPrefix("exec") {
                 #expect(!result.output.contains(token), "token in the output of `\(command)`")
             }

@@ -71,9 +71,22 @@ struct HTTPSPolicyTests {
         #expect(toLocalhost.allSatisfy { $0["had_auth"] as? Bool == false })
         let sameOrigin = log.filter { ($0["path"] as? String ?? "").hasSuffix("/locais-trabalho/") }
         #expect(!sameOrigin.isEmpty)
-        // FoundationNetworking 6.3 drops Authorization even on a same-origin redirect; the call then
-        // completes through the client's one re-login and retry. What matters: it still succeeds.
+        // Same origin: the call succeeds (with the header kept, or through one re-login if the
+        // transport dropped it).
         #expect(try await server.stats().entries(pathSuffix: "/empregadores/").last?["status"] as? Int == 200)
+    }
+
+    @Test func loginIsNeverCarriedToAnotherOrigin() async throws {
+        let server = try FakePontotelServer.start()
+        let client = try makeClient(server)
+        try await server.fault([
+            "kind": "redirect", "location": server.url(host: "localhost", "/pontotel/api/v4/login/"),
+            "path_prefix": "/pontotel/api/v4/login", "status": 307,
+        ])
+        let error = await pontotelError { _ = try await client.token() }
+        #expect(error?.code == .httpsRequired)
+        let log = try await server.stats().log
+        #expect(log.filter { ($0["host"] as? String ?? "").hasPrefix("localhost") }.isEmpty, "the password's POST went nowhere else")
     }
 
     @Test func nextLinkOffOriginIsRefused() async throws {

@@ -48,6 +48,23 @@ struct InMemoryTransportTests {
         return try PontotelClient(environment: .sandbox, baseURL: Self.base, login: Self.login, configuration: configuration, transport: transport)
     }
 
+    @Test func nextLinkBackToAPageAlreadyReadStops() async throws {
+        let transport = ScriptedTransport { request in
+            if request.url!.path.hasSuffix("/login") { return (200, [:], #"{"access_token":"t"}"#) }
+            let next = "https://api.example.test/pontotel/api/v4/x/?page=1&page_size=2"
+            return (200, [:], #"{"count":99,"next":"\#(next)","previous":null,"results":[{"id":1},{"id":2}]}"#)
+        }
+        var seen = 0
+        let error = await pontotelError {
+            for try await _ in try client(transport).items("/x/", query: [URLQueryItem(name: "page", value: "1")], pageSize: 2, as: JSONValue.self) {
+                seen += 1
+            }
+        }
+        #expect(error?.code == .invalidResponse)
+        #expect(seen == 2)
+        #expect(transport.count == 2, "one login, one page: the loop is caught before fetching again")
+    }
+
     @Test func unauthorizedOnLoginIsNeverRetried() async throws {
         let transport = ScriptedTransport { _ in (401, [:], #"{"error":"authentication_failed","message":"Invalid credentials"}"#) }
         let error = await pontotelError { _ = try await client(transport).send(.get, "/x/") }

@@ -154,6 +154,9 @@ package enum CredentialsCommands {
         let removed: [CredentialSourceKind]
         do { removed = try context.credentials.delete(context.environment) } catch { throw CommandFailure(error) }
         Output.err("deleted the \(context.environment) login from: \(removed.map(\.rawValue).joined(separator: ", "))")
+        if context.settings.store == nil, let problem = context.credentials.keyringProblem() {
+            Output.warning("the keyring could not be reached, so a login stored there was not deleted: \(problem.message)")
+        }
         if let names = context.credentials.environmentVariables.variableNames(for: context.environment) {
             Output.warning("\(names.username)/\(names.password) are still set in the environment")
         }

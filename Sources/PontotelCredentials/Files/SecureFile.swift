@@ -93,6 +93,9 @@ enum SecureFile {
         }
     }
 
+    /// How long a writer waits for another one's lock before giving up with an error.
+    static let lockTimeout: TimeInterval = 10
+
     /// Runs `body` while holding an exclusive `flock` on `<path>.lock` (mode 0600), so that
     /// concurrent read-modify-write cycles from many processes never lose an update.
     static func withExclusiveLock<T>(
@@ -107,11 +110,21 @@ enum SecureFile {
                 fix: "check the permissions of its directory")
         }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR {
+        // Never wait forever: a writer holds the lock for milliseconds, so a lock held this long
+        // belongs to a process that is stopped or stuck.
+        let deadline = Date().addingTimeInterval(lockTimeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
                 throw CredentialError(
-                    .fileFailure, "Cannot lock \(lockPath): \(describe(errno)).", fix: nil)
+                    .fileFailure, "Cannot lock \(lockPath): \(describe(errno)).", fix: "check the permissions of its directory")
             }
+            guard Date() < deadline else {
+                throw CredentialError(
+                    .fileFailure,
+                    "Another process has held the lock on \(path) for more than \(Int(lockTimeout)) s; nothing was changed.",
+                    fix: "let the other pontotel finish (or stop it), then try again")
+            }
+            usleep(10_000)
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -53,8 +53,10 @@ public struct KeyringStore: CredentialStore {
         var stored = StoredLogin(
             login: Login(username: username, password: current.secret!),
             passwordChangedAt: current.modified)
-        if withMetadata, let state = try loadState(environment), state.username == username {
-            stored.previousPassword = state.previousPassword.map(Secret.init)
+        if withMetadata, let state = try loadState(environment), state.username == username,
+            state.currentPassword.map({ Secret($0) == current.secret! }) ?? true
+        {
+            stored.previousPassword = state.previousPassword.map(Secret.init).flatMap { $0 == current.secret! ? nil : $0 }
             stored.passwordChangedAt = state.changedAt ?? current.modified
         }
         return stored
@@ -63,17 +65,19 @@ public struct KeyringStore: CredentialStore {
     public func save(_ stored: StoredLogin, for environment: PontotelEnvironment) throws(CredentialError) {
         try LoginValidation.check(stored)
         let username = stored.login.username
-        // Write the new login before removing anything, so a failure loses nothing.
+        // The state first (previous password, change time, and the password it belongs to),
+        // then the login. If the second write fails, the login is unchanged and the new state
+        // does not match it, so it is ignored: nothing current is ever lost.
+        let state = KeyringLoginState(
+            username: username, changedAt: stored.passwordChangedAt,
+            previousPassword: stored.previousPassword?.reveal(), currentPassword: stored.login.password.reveal())
+        try client.store(
+            stateAttributes(environment), label: "Pontotel \(environment) login metadata",
+            secret: Secret(state.encoded()))
         try client.store(
             loginAttributes(environment, username: username),
             label: "Pontotel \(environment) login (\(username))",
             secret: stored.login.password)
-        let state = KeyringLoginState(
-            username: username, changedAt: stored.passwordChangedAt,
-            previousPassword: stored.previousPassword?.reveal())
-        try client.store(
-            stateAttributes(environment), label: "Pontotel \(environment) login metadata",
-            secret: Secret(state.encoded()))
         // One login per environment: drop other users' items and foreign duplicates of ours.
         let ours = Set(loginAttributes(environment, username: username).keys).union(["xdg:schema"])
         try client.delete(["service": environment.keyringService]) { attributes in
@@ -111,17 +115,21 @@ struct KeyringLoginState: Codable {
     var username: String
     var changedAt: Date?
     var previousPassword: String?
+    /// The password this state belongs to: a state whose login write failed is recognised.
+    var currentPassword: String?
 
     enum CodingKeys: String, CodingKey {
         case username
         case changedAt = "changed_at"
         case previousPassword = "previous_password"
+        case currentPassword = "current_password"
     }
 
-    init(username: String, changedAt: Date?, previousPassword: String?) {
+    init(username: String, changedAt: Date?, previousPassword: String?, currentPassword: String?) {
         self.username = username
         self.changedAt = changedAt
         self.previousPassword = previousPassword
+        self.currentPassword = currentPassword
     }
 
     init?(decoding text: String) {

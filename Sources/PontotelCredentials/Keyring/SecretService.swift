@@ -39,7 +39,11 @@ struct SecretServiceClient: Sendable {
     func search(_ attributes: [String: String]) throws(CredentialError) -> [KeyringItem] {
         try withService { service, cancellable, error in
             if let items = searchSingleUnlocked(service, attributes, cancellable, error) { return items }
-            if error.pointee != nil { return [] }
+            if let failure = error.pointee {
+                // The item changed or vanished between two calls: the general path sorts it out.
+                guard itemVanished(failure) else { return [] }
+                g_clear_error(error)
+            }
             let table = makeAttributes(attributes)
             defer { pontotel_hash_table_unref(table) }
             let flags = SecretSearchFlags(
@@ -231,6 +235,20 @@ struct SecretServiceClient: Sendable {
         return result
     }
 
+    /// Errors that mean "that object is gone" rather than "the keyring failed".
+    private func itemVanished(_ error: UnsafeMutablePointer<GError>) -> Bool {
+        let code = pontotel_error_code(error)
+        if pontotel_error_is_secret(error) != 0 { return code == Int32(SECRET_ERROR_NO_SUCH_OBJECT.rawValue) }
+        guard pontotel_error_is_dbus(error) != 0 else { return false }
+        switch GDBusError(rawValue: GDBusError.RawValue(code)) {
+        case G_DBUS_ERROR_UNKNOWN_OBJECT, G_DBUS_ERROR_UNKNOWN_METHOD, G_DBUS_ERROR_UNKNOWN_INTERFACE,
+            G_DBUS_ERROR_UNKNOWN_PROPERTY:
+            return true
+        default:
+            return false
+        }
+    }
+
     private func makeAttributes(_ attributes: [String: String]) -> OpaquePointer {
         let table = pontotel_attributes_new()!
         for (key, value) in attributes { pontotel_attributes_insert(table, key, value) }
@@ -296,8 +314,10 @@ struct SecretServiceClient: Sendable {
             case G_DBUS_ERROR_SERVICE_UNKNOWN, G_DBUS_ERROR_NAME_HAS_NO_OWNER,
                 G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND, G_DBUS_ERROR_SPAWN_EXEC_FAILED,
                 G_DBUS_ERROR_SPAWN_CHILD_EXITED, G_DBUS_ERROR_SPAWN_FAILED,
-                G_DBUS_ERROR_NO_SERVER, G_DBUS_ERROR_FILE_NOT_FOUND, G_DBUS_ERROR_UNKNOWN_METHOD,
-                G_DBUS_ERROR_UNKNOWN_OBJECT, G_DBUS_ERROR_UNKNOWN_INTERFACE:
+                G_DBUS_ERROR_NO_SERVER, G_DBUS_ERROR_FILE_NOT_FOUND:
+                // The service is gone (also mid-operation: the daemon died between two calls).
+                return unavailable(detail)
+            case G_DBUS_ERROR_UNKNOWN_METHOD, G_DBUS_ERROR_UNKNOWN_OBJECT, G_DBUS_ERROR_UNKNOWN_INTERFACE:
                 if connecting { return unavailable(detail) }
             case G_DBUS_ERROR_NO_REPLY, G_DBUS_ERROR_TIMEOUT, G_DBUS_ERROR_TIMED_OUT:
                 return lockedError(storeHint)

@@ -153,18 +153,33 @@ public final class SharedTokenCache: Sendable {
         }
     }
 
+    /// How long a login waits for another process's login before going ahead without the lock.
+    public static let loginLockTimeout: Duration = .seconds(60)
+
     /// Runs `body` (a login) holding an exclusive lock for `key` shared by all processes.
     /// Callers check `load` again inside, since another process may have just logged in.
     public func withLoginLock<T>(_ key: TokenKey, _ body: () async throws -> T) async rethrows -> T {
         let lockDirectory = directory + "/locks"
         try? SecureFile.ensureDirectory(lockDirectory)
         let fd = open("\(lockDirectory)/\(key.environment.rawValue)-\(key.digest).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Poll without blocking a thread of the cooperative pool; after `loginLockTimeout` (a
+        // holder that is stopped or stuck) go on without the lock: one extra login at worst.
+        var locked = false
         if fd >= 0 {
-            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+            let deadline = ContinuousClock.now + Self.loginLockTimeout
+            while !locked {
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                    locked = true
+                } else if (errno == EWOULDBLOCK || errno == EINTR) && ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(20))
+                } else {
+                    break
+                }
+            }
         }
         defer {
             if fd >= 0 {
-                flock(fd, LOCK_UN)
+                if locked { flock(fd, LOCK_UN) }
                 close(fd)
             }
         }

@@ -133,6 +133,9 @@ struct DotenvProcessSafetyTests {
         let (cli, root) = sessionWithoutDBus()
         defer { TestHarness.cleanUp(root) }
         let path = root + "/killed.env"
+        // A large file (about 2 MB of other settings) makes each write long enough to be hit.
+        let header = (0..<40_000).map { "# setting \($0): keep this line exactly as it is\n" }.joined()
+        try header.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try cli.run("credentials", "set", "--store", "dotenv", "--dotenv", path, "--username", "user0", "--password-stdin", stdin: "pw-0\n").status == 0)
         let binary = try TestHarness.binary()
         for round in 1...30 {
@@ -147,7 +150,7 @@ struct DotenvProcessSafetyTests {
             try process.run()
             input.fileHandleForWriting.write(Data("pw-\(round)\n".utf8))
             try input.fileHandleForWriting.close()
-            usleep(UInt32.random(in: 0...15_000))
+            usleep(UInt32.random(in: 0...60_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let username = try cli.run("credentials", "get", "--store", "dotenv", "--dotenv", path, "--field", "username")
@@ -155,6 +158,13 @@ struct DotenvProcessSafetyTests {
             #expect(username.status == 0 && password.status == 0, "round \(round): the file is always whole")
             let index = Int(username.stdout.dropFirst(4).dropLast()) ?? -1
             #expect(password.stdout == "pw-\(index)\n", "round \(round)")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix(header), "round \(round): the other lines are whole")
         }
+        // A killed writer may leave its temporary file (with the password in it); the next
+        // write removes it.
+        #expect(try cli.run("credentials", "set", "--store", "dotenv", "--dotenv", path, "--username", "last", "--password-stdin", stdin: "pw-last\n").status == 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
     }
 }

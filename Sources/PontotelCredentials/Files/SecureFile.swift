@@ -127,7 +127,19 @@ enum SecureFile {
             usleep(10_000)
         }
         defer { flock(fd, LOCK_UN) }
+        removeStaleTemporaries(of: path)
         return try body()
+    }
+
+    /// Temporary files of `path` left by a writer that was killed before its rename: they may
+    /// hold secrets, and under the lock no other writer can own one, so they are removed.
+    static func removeStaleTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = ".\((path as NSString).lastPathComponent).tmp-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            unlink((directory.isEmpty ? "." : directory) + "/" + name)
+        }
     }
 
     /// Mode bits of the file, or nil when it does not exist.

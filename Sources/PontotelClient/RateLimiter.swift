@@ -62,7 +62,9 @@ actor RateLimiter {
             let remainingText = headers["x-ratelimit-remaining"], let serverRemaining = Int(remainingText.trimmingCharacters(in: .whitespaces)),
             let resetText = headers["x-ratelimit-reset"], let epoch = Double(resetText.trimmingCharacters(in: .whitespaces))
         else { return }
-        let reset = Date(timeIntervalSince1970: epoch)
+        // An epoch time, as the fake server and most APIs send; a small number is read as
+        // "seconds from now", the other common convention.
+        let reset = epoch < 1_000_000_000 ? clock.now().addingTimeInterval(epoch) : Date(timeIntervalSince1970: epoch)
         if let resetAt, abs(resetAt.timeIntervalSince(reset)) < 0.0005 {
             remaining = min(remaining ?? serverRemaining, serverRemaining)
         } else if reset > clock.now() {

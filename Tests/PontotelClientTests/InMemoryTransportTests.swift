@@ -65,6 +65,23 @@ struct InMemoryTransportTests {
         #expect(transport.count == 2, "one login, one page: the loop is caught before fetching again")
     }
 
+    @Test(arguments: ["delta", "epoch"])
+    func exhaustedBudgetWaitsForTheReset(format: String) async throws {
+        let manual = ManualClock()
+        let start = manual.current.withLock { $0 }
+        let transport = ScriptedTransport { request in
+            if request.url!.path.hasSuffix("/login") { return (200, [:], #"{"access_token":"t"}"#) }
+            let reset = format == "delta" ? "2" : String(Int(start.timeIntervalSince1970) + 2)
+            return (200, ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset], "{}")
+        }
+        let client = try client(transport) { $0.clock = manual.clock }
+        _ = try await client.send(.get, "/x/")
+        let before = manual.current.withLock { $0 }
+        _ = try await client.send(.get, "/x/")
+        let waited = manual.current.withLock { $0 }.timeIntervalSince(before)
+        #expect(waited >= 1.0 && waited <= 2.1, "waited \(waited) s for the reset, no more")
+    }
+
     @Test func unauthorizedOnLoginIsNeverRetried() async throws {
         let transport = ScriptedTransport { _ in (401, [:], #"{"error":"authentication_failed","message":"Invalid credentials"}"#) }
         let error = await pontotelError { _ = try await client(transport).send(.get, "/x/") }

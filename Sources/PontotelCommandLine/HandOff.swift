@@ -10,13 +10,23 @@ import Foundation
 package enum HandOff {
     package static func exec(_ program: String, _ arguments: [String]) throws(CommandFailure) -> Never {
         let path = siblingPath(program)
-        let argv = [path] + arguments
-        var cArguments = argv.map { strdup($0) } + [nil]
-        execv(path, &cArguments)
-        let reason = String(cString: strerror(errno))
+        let reason = replaceProcess(path, arguments: [path] + arguments, environment: nil)
         throw CommandFailure(
             .failure, "cannot run \(path): \(reason)",
             fix: "reinstall with scripts/install; \(program) must sit next to pontotel")
+    }
+
+    /// `execv`/`execve`: returns (the reason, from errno) only when the program could not start.
+    /// `environment` nil keeps this process's environment.
+    package static func replaceProcess(_ path: String, arguments: [String], environment: [String: String]?) -> String {
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        if let environment {
+            var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            execve(path, &cArguments, &cEnvironment)
+        } else {
+            execv(path, &cArguments)
+        }
+        return String(cString: strerror(errno))
     }
 
     /// `program` in the directory of the running executable.

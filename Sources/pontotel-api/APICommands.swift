@@ -44,7 +44,7 @@ enum APICommands {
         let (context, client, username) = try makeClient(arguments, sharesTokens: false)
         let token = try await client.token()
         let key = TokenKey(environment: context.environment, username: username, baseURL: client.baseURL.absoluteString)
-        SharedTokenCache(settings: context.settings).save(token, for: key)
+        client.configuration.sharedTokenStore?.save(token, for: key)
         let minutes = Int(token.expiresAt.timeIntervalSinceNow / 60)
         Output.out(
             "logged in to \(context.environment) (\(client.baseURL.absoluteString)) as \(username); token expires at \(ISO8601DateFormatter().string(from: token.expiresAt)) (in \(minutes) min)")
@@ -71,12 +71,10 @@ enum APICommands {
             environment: context.environment)
         // Replace this process (like `aws-vault exec`): signals, the terminal and the exit status
         // are the child's own. `env` finds CMD on the child's PATH.
-        let argv = ["/usr/bin/env", "--"] + arguments.trailing
-        var cArguments = argv.map { strdup($0) } + [nil]
-        var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        execve(argv[0], &cArguments, &cEnvironment)
+        let reason = HandOff.replaceProcess(
+            "/usr/bin/env", arguments: ["/usr/bin/env", "--"] + arguments.trailing, environment: environment)
         throw CommandFailure(
-            .failure, "cannot start \(arguments.trailing[0]): \(String(cString: strerror(errno)))",
+            .failure, "cannot start \(arguments.trailing[0]): \(reason)",
             fix: "check the command name and PATH")
     }
 

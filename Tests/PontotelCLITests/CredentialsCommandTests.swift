@@ -65,8 +65,8 @@ struct CredentialsCommandTests {
             #expect(set.stderr.contains("plaintext"), "the plaintext fallback is announced every time")
             #expect(Date().timeIntervalSince(started) < 10)
         }
-        #expect(try SecureFileMode.of(cli.dotenvPath) == 0o600)
-        #expect(try SecureFileMode.of((cli.dotenvPath as NSString).deletingLastPathComponent) == 0o700)
+        #expect(FileMode.of(cli.dotenvPath) == 0o600)
+        #expect(FileMode.of((cli.dotenvPath as NSString).deletingLastPathComponent) == 0o700)
         #expect(try cli.run("credentials", "get", "--field", "password").stdout == "pw-2\n")
         let show = try cli.run("credentials", "show", "--json")
         #expect(show.stdout.contains("\"dotenv\""))
@@ -221,11 +221,5 @@ struct CredentialsCommandTests {
             #expect(result.stdout.contains("usage"), "\(command)")
         }
         #expect(try cli.run([]).status == 64)
-    }
-}
-
-enum SecureFileMode {
-    static func of(_ path: String) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
 }

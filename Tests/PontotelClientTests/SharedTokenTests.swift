@@ -24,7 +24,7 @@ struct SharedTokenTests {
         #expect(try await server.stats().logins == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: runtime + "/pontotel/tokens")
         #expect(files.count == 1)
-        #expect(SecureFileMode.of(runtime + "/pontotel/tokens/" + files[0]) == 0o600)
+        #expect(FileMode.of(runtime + "/pontotel/tokens/" + files[0]) == 0o600)
 
         // A token the server no longer accepts is dropped and replaced by one login.
         _ = try await server.control("POST", "expire_tokens", [:])
@@ -34,11 +34,5 @@ struct SharedTokenTests {
         // Turned off, each client logs in for itself.
         _ = try await makeClient(server).send(.get, "/empregados/")
         #expect(try await server.stats().logins == 3)
-    }
-}
-
-enum SecureFileMode {
-    static func of(_ path: String) -> Int {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
 }

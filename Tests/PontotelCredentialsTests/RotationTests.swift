@@ -91,17 +91,11 @@ struct SharedTokenCacheFileTests {
         #expect(cache.load(TokenKey(environment: .sandbox, username: "bob", baseURL: key.baseURL)) == nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/tokens")
         for name in files {
-            #expect(SecureFileModeForTests.of(directory + "/tokens/" + name) == 0o600)
+            #expect(FileMode.of(directory + "/tokens/" + name) == 0o600)
         }
         #expect(!String(describing: token).contains("canary"))
         cache.removeAll(.sandbox)
         #expect(cache.load(key) == nil)
         #expect(cache.load(other) == token)
-    }
-}
-
-enum SecureFileModeForTests {
-    static func of(_ path: String) -> Int {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
 }

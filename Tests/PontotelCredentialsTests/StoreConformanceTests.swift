@@ -15,10 +15,8 @@ struct StoreConformanceTests {
         let path = directory + "/nested/pontotel/.env"
         try CredentialStoreConformance.checkWritableStore(DotenvStore(path: path))
         // Files we write are owner-only, and so is the directory we create.
-        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
-        #expect(
-            try FileManager.default.attributesOfItem(atPath: directory + "/nested/pontotel")[.posixPermissions] as? Int
-                == 0o700)
+        #expect(FileMode.of(path) == 0o600)
+        #expect(FileMode.of(directory + "/nested/pontotel") == 0o700)
     }
 
     @Test func environmentVariableSource() throws {

@@ -62,12 +62,7 @@ public final class FakePontotelServer: @unchecked Sendable {
     /// Task: blocking a cooperative thread on a Task could starve the pool.)
     @discardableResult
     public func call(_ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] {
-        var request = URLRequest(url: URL(string: root + "/_control/" + path)!)
-        request.httpMethod = body == nil ? "GET" : "POST"
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
+        let request = try controlRequest(body == nil ? "GET" : "POST", path, body)
         let box = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
         URLSession.shared.dataTask(with: request) { data, _, error in
@@ -79,6 +74,16 @@ public final class FakePontotelServer: @unchecked Sendable {
         }
         if let error = box.error { throw error }
         return box.value ?? [:]
+    }
+
+    private func controlRequest(_ method: String, _ path: String, _ body: [String: Any]?) throws -> URLRequest {
+        var request = URLRequest(url: URL(string: root + "/_control/" + path)!)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        return request
     }
 
     /// One counter from the server's stats (`logins`, `failed_logins`, `requests`, ...).
@@ -104,12 +109,7 @@ public final class FakePontotelServer: @unchecked Sendable {
     /// A control call; the JSON answer.
     @discardableResult
     public func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {
-        var request = URLRequest(url: URL(string: root + "/_control/" + path)!)
-        request.httpMethod = method
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
+        let request = try controlRequest(method, path, body)
         let (data, _) = try await URLSession.shared.data(for: request)
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }

@@ -23,8 +23,9 @@ package enum StatusCommand {
             warnings.append("\(dotenvPath) is inside the git work tree \(workTree) and not ignored: add it to .gitignore")
         }
 
+        let listings = credentials.list()
         var logins: [[String: Any]] = []
-        for listing in credentials.list() {
+        for listing in listings {
             var entry: [String: Any] = [
                 "environment": listing.environment.rawValue,
                 "source": listing.source.rawValue,
@@ -48,7 +49,7 @@ package enum StatusCommand {
             logins.append(entry)
         }
         if keyringProblem == nil,
-            let locked = credentials.list().first(where: { $0.source == .keyring && $0.error?.code == .keyringLocked })?.error
+            let locked = listings.first(where: { $0.source == .keyring && $0.error?.code == .keyringLocked })?.error
         {
             keyringProblem = locked
         }

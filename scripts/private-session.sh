@@ -16,20 +16,7 @@ if [[ "${PONTOTEL_PRIVATE_SESSION_STAGE:-}" != inner ]]; then
     mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
     chmod 700 "$XDG_RUNTIME_DIR"
     unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
-    cat > "$session_root/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=$session_root</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-CONF
+    sed "s|@LISTEN@|unix:dir=$session_root|" "$here/private-bus.conf.in" > "$session_root/bus.conf"
     PONTOTEL_PRIVATE_SESSION_STAGE=inner dbus-run-session --config-file="$session_root/bus.conf" -- "$here/private-session.sh" "$@"
     exit $?
 fi

@@ -22,20 +22,10 @@ public final class PrivateKeyring: @unchecked Sendable {
         }
         chmod(root + "/run", 0o700)
         let config = root + "/bus.conf"
-        try """
-        <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-        <busconfig>
-          <type>session</type>
-          <listen>unix:path=\(root)/bus</listen>
-          <auth>EXTERNAL</auth>
-          <policy context="default">
-            <allow send_destination="*" eavesdrop="true"/>
-            <allow eavesdrop="true"/>
-            <allow own="*"/>
-          </policy>
-        </busconfig>
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let template = try String(
+            contentsOfFile: try TestHarness.variable("PONTOTEL_TEST_SCRIPTS") + "/private-bus.conf.in", encoding: .utf8)
+        try template.replacingOccurrences(of: "@LISTEN@", with: "unix:path=\(root)/bus")
+            .write(toFile: config, atomically: true, encoding: .utf8)
         bus = Process()
         bus.executableURL = URL(fileURLWithPath: ProcessRunner.which("dbus-daemon") ?? "/usr/bin/dbus-daemon")
         bus.arguments = ["--config-file=\(config)", "--nofork", "--nopidfile"]
